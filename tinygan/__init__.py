@@ -1,0 +1,70 @@
+"""tinygan: Generative Adversarial Networks from scratch in NumPy, written to be read.
+
+Read the package in this order: ``backend`` (NumPy or CuPy), ``tensor`` (Tensor and the graph
+walk), ``function`` (the op base class), ``ops/`` (every primitive), ``gradcheck``,
+``functional``.
+"""
+
+# isort: off
+# tensor first: it defines Tensor, then imports the ops, which import function (and Tensor).
+from tinygan.tensor import Tensor, tensor
+# isort: on
+from tinygan import backend
+from tinygan.backend import get_default_dtype, manual_seed, set_default_dtype
+from tinygan.function import Function, enable_grad, is_grad_enabled, no_grad, unbroadcast
+from tinygan.gradcheck import GradcheckError, gradcheck
+from tinygan.creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
+from tinygan.ops import (
+    abs,
+    cat,
+    clip,
+    concatenate,
+    exp,
+    log,
+    matmul,
+    maximum,
+    minimum,
+    pad,
+    sqrt,
+    stack,
+    where,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Function",
+    "GradcheckError",
+    "Tensor",
+    "abs",
+    "arange",
+    "backend",
+    "cat",
+    "clip",
+    "concatenate",
+    "enable_grad",
+    "exp",
+    "full",
+    "get_default_dtype",
+    "gradcheck",
+    "is_grad_enabled",
+    "log",
+    "manual_seed",
+    "matmul",
+    "maximum",
+    "minimum",
+    "no_grad",
+    "ones",
+    "ones_like",
+    "pad",
+    "rand",
+    "randn",
+    "set_default_dtype",
+    "sqrt",
+    "stack",
+    "tensor",
+    "unbroadcast",
+    "where",
+    "zeros",
+    "zeros_like",
+]

@@ -1,0 +1,81 @@
+"""Every differentiable primitive, one small ``Function`` class each, grouped by kind:
+
+- ``arithmetic``: add, sub, mul, div, neg, pow
+- ``elementwise``: exp, log, sqrt, abs, clip, maximum, minimum, where, comparisons, casts
+- ``reduce``: sum, mean, var, max, min
+- ``shape``: reshape, transpose/permute, getitem, concatenate, stack, pad
+- ``linalg``: matmul
+- ``activation``: relu, leaky_relu, tanh, sigmoid, softplus, log_sigmoid
+- ``loss``: binary_cross_entropy_with_logits
+"""
+
+from tinygan.ops.activation import (
+    LeakyReLU,
+    LogSigmoid,
+    ReLU,
+    Sigmoid,
+    Softplus,
+    Tanh,
+    leaky_relu,
+    log_sigmoid,
+    logsigmoid,
+    relu,
+    sigmoid,
+    softplus,
+    tanh,
+)
+from tinygan.ops.arithmetic import Add, Div, Mul, Neg, Pow, PowScalar, Sub, add, div, mul, neg, pow
+from tinygan.ops.elementwise import (
+    Abs,
+    AsType,
+    Clip,
+    Exp,
+    Log,
+    Maximum,
+    Minimum,
+    Sqrt,
+    ToDevice,
+    Where,
+    abs,
+    astype,
+    clip,
+    compare,
+    exp,
+    log,
+    maximum,
+    minimum,
+    sqrt,
+    to_device,
+    where,
+)
+from tinygan.ops.linalg import MatMul, matmul
+from tinygan.ops.loss import BCEWithLogits, binary_cross_entropy_with_logits
+from tinygan.ops.reduce import Max, Mean, Sum, max, mean, min, sum, var
+from tinygan.ops.shape import (
+    Concatenate,
+    GetItem,
+    Pad,
+    Reshape,
+    Stack,
+    Transpose,
+    cat,
+    concatenate,
+    getitem,
+    pad,
+    permute,
+    reshape,
+    stack,
+    transpose,
+)
+
+__all__ = [
+    "Abs", "Add", "AsType", "BCEWithLogits", "Clip", "Concatenate", "Div", "Exp", "GetItem",
+    "LeakyReLU", "Log", "LogSigmoid", "MatMul", "Max", "Maximum", "Mean", "Minimum", "Mul", "Neg",
+    "Pad", "Pow", "PowScalar", "ReLU", "Reshape", "Sigmoid", "Softplus", "Sqrt", "Stack", "Sub",
+    "Sum", "Tanh", "ToDevice", "Transpose", "Where",
+    "abs", "add", "astype", "binary_cross_entropy_with_logits", "cat", "clip", "compare",
+    "concatenate", "div", "exp", "getitem", "leaky_relu", "log", "log_sigmoid", "logsigmoid",
+    "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "neg", "pad", "permute", "pow",
+    "relu", "reshape", "sigmoid", "softplus", "sqrt", "stack", "sub", "sum", "tanh", "to_device",
+    "transpose", "var", "where",
+]

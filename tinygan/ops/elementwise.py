@@ -1,0 +1,249 @@
+"""Elementwise math: exp, log, sqrt, abs, clip, maximum, minimum, where, comparisons, and the
+casts between dtypes and devices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+from tinygan import backend
+from tinygan.function import Context, Function, unbroadcast
+from tinygan.ops._util import as_tensor, binary_operands, broadcast_shape
+from tinygan.tensor import Tensor
+
+
+class Exp(Function):
+    """f(x) = e^x.   df/dx = e^x (the output itself, so that is what is saved)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any) -> Any:
+        out = backend.get_array_module(x).exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> Any:
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+
+def exp(x: Tensor) -> Tensor:
+    """e^x, elementwise."""
+    return Exp.apply(x)
+
+
+class Log(Function):
+    """f(x) = ln x.   df/dx = 1 / x."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return backend.get_array_module(x).log(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        return grad / x
+
+
+def log(x: Tensor) -> Tensor:
+    """Natural logarithm, elementwise."""
+    return Log.apply(x)
+
+
+class Sqrt(Function):
+    """f(x) = sqrt(x).   df/dx = 1 / (2 sqrt(x))."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any) -> Any:
+        out = backend.get_array_module(x).sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> Any:
+        (out,) = ctx.saved_tensors
+        return grad / (2 * out)
+
+
+def sqrt(x: Tensor) -> Tensor:
+    """Square root, elementwise."""
+    return Sqrt.apply(x)
+
+
+class Abs(Function):
+    """f(x) = |x|.   df/dx = sign(x)  (0 at x = 0, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return abs(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        return grad * backend.get_array_module(x).sign(x)
+
+
+def abs(x: Tensor) -> Tensor:  # noqa: A001  (the op's name, as torch.abs)
+    """|x|, elementwise."""
+    return Abs.apply(x)
+
+
+class Clip(Function):
+    """f(x) = min(max(x, lo), hi).   df/dx = 1 where lo <= x <= hi, else 0 (as torch.clamp)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any, lo: Any, hi: Any) -> Any:
+        ctx.save_for_backward(x)
+        ctx.bounds = (lo, hi)
+        return backend.get_array_module(x).clip(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[Any, None, None]:
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        inside = True
+        if lo is not None:
+            inside = x >= lo
+        if hi is not None:
+            inside = inside & (x <= hi)
+        return grad * inside, None, None
+
+
+def clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    """Limit x to [min, max] (either may be None), elementwise."""
+    if min is None and max is None:
+        raise ValueError("clip: give at least one of min and max")
+    return Clip.apply(x, min, max)
+
+
+class Maximum(Function):
+    """f(a, b) = max(a, b).   df/da = 1 where a > b, 1/2 where a = b, else 0 (as torch)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a, b)
+        return backend.get_array_module(a).maximum(a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[Any, Any]:
+        a, b = ctx.saved_tensors
+        dt = grad.dtype
+        share_a = (a > b).astype(dt) + (a == b).astype(dt) * 0.5  # ties split the gradient
+        return unbroadcast(grad * share_a, a.shape), unbroadcast(grad * (1 - share_a), b.shape)
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise maximum of two tensors, broadcasting."""
+    return Maximum.apply(*binary_operands(a, b, "maximum"))
+
+
+class Minimum(Function):
+    """f(a, b) = min(a, b).   df/da = 1 where a < b, 1/2 where a = b, else 0 (as torch)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a, b)
+        return backend.get_array_module(a).minimum(a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[Any, Any]:
+        a, b = ctx.saved_tensors
+        dt = grad.dtype
+        share_a = (a < b).astype(dt) + (a == b).astype(dt) * 0.5
+        return unbroadcast(grad * share_a, a.shape), unbroadcast(grad * (1 - share_a), b.shape)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise minimum of two tensors, broadcasting."""
+    return Minimum.apply(*binary_operands(a, b, "minimum"))
+
+
+class Where(Function):
+    """f(c, a, b) = a where c else b.   df/da = c,  df/db = not c  (c is not differentiated)."""
+
+    @staticmethod
+    def forward(ctx: Context, cond: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(cond)
+        ctx.shapes = (a.shape, b.shape)
+        return backend.get_array_module(a).where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[None, Any, Any]:
+        (cond,) = ctx.saved_tensors
+        sa, sb = ctx.shapes
+        zero = grad.dtype.type(0)
+        xp = backend.get_array_module(grad)
+        return None, unbroadcast(xp.where(cond, grad, zero), sa), unbroadcast(
+            xp.where(cond, zero, grad), sb
+        )
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """Elementwise choice: a where ``condition`` is true, else b (broadcasting all three)."""
+    a, b = binary_operands(a, b, "where")
+    cond = condition.data if isinstance(condition, Tensor) else condition
+    if backend.get_array_module(cond) is not backend.get_array_module(a.data):
+        raise RuntimeError("where: the condition is on another device than the values")
+    broadcast_shape(numpy.shape(cond) if not hasattr(cond, "shape") else cond.shape,
+                    broadcast_shape(a.shape, b.shape, "where"), "where")
+    return Where.apply(cond, a, b)
+
+
+_COMPARISONS = {
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+}
+
+
+def compare(a: Tensor, b: Any, how: str) -> Tensor:
+    """A boolean tensor (not differentiable) from ==, !=, <, <=, >, >=."""
+    b = as_tensor(b, a)
+    if a.shape != b.shape:
+        broadcast_shape(a.shape, b.shape, how)
+    return Tensor(_COMPARISONS[how](a.data, b.data))
+
+
+class AsType(Function):
+    """f(x) = x converted to another dtype.   df/dx = 1, converted back to x's dtype."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any, dtype: Any) -> Any:
+        ctx.dtype = x.dtype
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[Any, None]:
+        return grad.astype(ctx.dtype), None
+
+
+def astype(x: Tensor, dtype: Any) -> Tensor:
+    """x converted to ``dtype``; gradients flow back between floating dtypes."""
+    dt = numpy.dtype(dtype)
+    if x.requires_grad and dt.kind != "f":
+        return Tensor(x.data.astype(dt))  # an integer result has no gradient
+    return AsType.apply(x, dt)
+
+
+class ToDevice(Function):
+    """f(x) = x copied to another device.   df/dx = 1, copied back to x's device."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any, device: Any) -> Any:
+        ctx.source = backend.device_of(x)
+        return backend.to_device(x, device)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[Any, None]:
+        return backend.to_device(grad, ctx.source), None
+
+
+def to_device(x: Tensor, device: Any) -> Tensor:
+    """x copied to ``device`` ("cpu" or "cuda"), differentiably."""
+    return ToDevice.apply(x, backend.get_device(device))

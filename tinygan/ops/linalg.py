@@ -1,0 +1,57 @@
+"""Matrix multiplication, 2-D and batched (with NumPy's broadcasting of the batch axes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tinygan.function import Context, Function, unbroadcast
+from tinygan.ops._util import as_tensor, broadcast_shape
+from tinygan.tensor import Tensor
+
+
+class MatMul(Function):
+    """f(A, B) = A @ B, A of shape (..., n, k), B of shape (..., k, m), out (..., n, m).
+
+    df/dA = G @ B^T  and  df/dB = A^T @ G, where G = dL/d(out) and ^T swaps the last two axes;
+    batch axes that were broadcast are summed back with ``unbroadcast``. A 1-D operand is a row
+    (on the left) or a column (on the right) vector, as in NumPy, and that axis is dropped.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[Any, Any]:
+        a, b = ctx.saved_tensors
+        a2 = a[None, :] if a.ndim == 1 else a  # (k,) -> (1, k)
+        b2 = b[:, None] if b.ndim == 1 else b  # (k,) -> (k, 1)
+        if a.ndim == 1:
+            grad = grad[..., None, :]
+        if b.ndim == 1:
+            grad = grad[..., None]
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = unbroadcast(grad @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape)
+        if ctx.needs_input_grad[1]:
+            gb = unbroadcast(a2.swapaxes(-1, -2) @ grad, b2.shape).reshape(b.shape)
+        return ga, gb
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """a @ b: matrix product, 2-D or batched."""
+    a = as_tensor(a, b) if not isinstance(a, Tensor) else a
+    b = as_tensor(b, a)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: operands must have at least 1 dimension, got shapes "
+                         f"{a.shape} and {b.shape}")
+    k_a = a.shape[-1]
+    k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if k_a != k_b:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not multiply: the last axis "
+                         f"of the first ({k_a}) must equal the {'second-to-' if b.ndim > 1 else ''}"
+                         f"last axis of the second ({k_b})")
+    if a.ndim > 2 or b.ndim > 2:
+        broadcast_shape(a.shape[:-2], b.shape[:-2], "matmul (batch axes)")
+    return MatMul.apply(a, b)

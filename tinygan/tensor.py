@@ -1,0 +1,434 @@
+"""``Tensor``: an array that remembers how it was computed, and ``backward()``, the graph walk.
+
+A Tensor holds ``.data``, an array of the active array module (NumPy, or CuPy on a GPU). When it
+is the result of an op on tensors that require gradients, it also holds ``_node``: the op, what
+the op saved for its backward pass, and the op's inputs. Those nodes form the computation graph;
+``backward()`` walks it from the output back to the leaves (the tensors you made yourself, such
+as parameters) and leaves dL/dx in each leaf's ``.grad``.
+
+    >>> x = tinygan.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x * x).sum()        # y = sum x_i^2
+    >>> y.backward()             # dy/dx_i = 2 x_i
+    >>> x.grad
+    array([2., 4., 6.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+from tinygan import backend
+
+__all__ = ["Tensor", "tensor"]
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation.
+
+    Attributes:
+        data: the values, a NumPy (or CuPy) array.
+        grad: dL/d(this tensor) after ``backward()``, an array of the same shape, or None.
+            Leaf tensors accumulate it over backward calls until zeroed, as in PyTorch.
+        requires_grad: whether gradients flow to (and through) this tensor.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_retain_grad", "name", "__weakref__")
+    __array_priority__ = 1000  # so that ndarray + Tensor calls Tensor.__radd__
+
+    def __init__(self, data: Any, requires_grad: bool = False) -> None:
+        self.data = data
+        self.grad: Any = None
+        self.requires_grad = requires_grad
+        self._node: Any = None  # the op that made this tensor (None for a leaf)
+        self._retain_grad = False
+        self.name: str | None = None  # an optional label, used when the graph is drawn
+
+    # -- what a tensor is ----------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> numpy.dtype:
+        return self.data.dtype
+
+    @property
+    def device(self) -> backend.Device:
+        return backend.device_of(self.data)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not made by a recorded op (inputs, parameters)."""
+        return self._node is None
+
+    @property
+    def grad_fn(self) -> Any:
+        """The recorded op that made this tensor, or None for a leaf."""
+        return self._node
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = numpy.array2string(backend.to_numpy(self.data), separator=", ", prefix="tensor(")
+        extras = []
+        if self.data.dtype != backend.get_default_dtype():
+            extras.append(f"dtype={self.data.dtype}")
+        if self.device != backend.CPU:
+            extras.append(f"device='{self.device.name}'")
+        if self._node is not None:
+            extras.append(f"grad_fn={self._node!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body, *extras]) + ")"
+
+    __hash__ = object.__hash__  # == is elementwise (returns a Tensor), so hash by identity
+
+    # -- leaving the graph, changing place or type ---------------------------------------------
+    def numpy(self) -> numpy.ndarray:
+        """A NumPy copy of the values, on the host (the explicit device-to-host transfer)."""
+        return numpy.array(backend.to_numpy(self.data), copy=True)
+
+    def item(self) -> float | int | bool:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return backend.to_numpy(self.data).tolist()
+
+    def detach(self) -> Tensor:
+        """The same values as a new leaf that is cut from the graph (shares the array)."""
+        return Tensor(self.data)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place (on a leaf) and return self."""
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise TypeError(f"only floating-point tensors can require gradients, got {self.dtype}")
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self) -> Tensor:
+        """Keep ``.grad`` on this intermediate tensor after backward (for inspection)."""
+        self._retain_grad = True
+        return self
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (``.grad = None``)."""
+        self.grad = None
+
+    def to(self, device: str | backend.Device) -> Tensor:
+        """A copy on ``device`` ("cpu" or "cuda"); self if it is there already. Differentiable."""
+        if backend.get_device(device) == self.device:
+            return self
+        return ops.to_device(self, device)
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self) -> Tensor:
+        return self.to("cuda")
+
+    def astype(self, dtype: Any) -> Tensor:
+        """A copy converted to ``dtype``; differentiable between floating dtypes."""
+        return ops.astype(self, dtype)
+
+    def float(self) -> Tensor:
+        return ops.astype(self, numpy.float32)
+
+    def double(self) -> Tensor:
+        return ops.astype(self, numpy.float64)
+
+    # -- the graph walk --------------------------------------------------------------------------
+    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+        """Compute dself/dx for every leaf x that requires grad, adding it to ``x.grad``.
+
+        Args:
+            grad: dL/dself, the upstream gradient. May be omitted only for a one-element tensor
+                (a loss), where it is 1.
+            retain_graph: keep what the ops saved, so that backward can be called again through
+                the same graph. By default it is released, and a second ``backward()`` through
+                it raises a RuntimeError rather than giving wrong gradients.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() on a tensor that does not require grad: no input of the computation "
+                "had requires_grad=True (or it ran inside no_grad())"
+            )
+        xp = backend.get_array_module(self.data)
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() without a gradient needs a one-element output (a loss), but "
+                    f"this tensor has shape {self.shape}; pass grad= an array of that shape"
+                )
+            grad = xp.ones_like(self.data)
+        else:
+            grad = grad.data if isinstance(grad, Tensor) else xp.asarray(grad, dtype=self.dtype)
+            if grad.shape != self.shape:
+                raise ValueError(
+                    f"backward(grad): grad has shape {grad.shape}, expected {self.shape}"
+                )
+
+        # 1. Topological order, iteratively (a recursive walk would hit Python's recursion
+        #    limit on a long chain): every tensor comes after all the inputs it was made from.
+        order: list[Tensor] = []
+        visited: set[int] = set()
+        stack: list[tuple[Tensor, bool]] = [(self, False)]
+        while stack:
+            t, inputs_done = stack.pop()
+            if inputs_done:  # all of t's inputs are already in `order`
+                order.append(t)
+                continue
+            if id(t) in visited:
+                continue
+            visited.add(id(t))
+            stack.append((t, True))
+            if t._node is not None:
+                for x in t._node.inputs:
+                    if isinstance(x, Tensor) and x.requires_grad and id(x) not in visited:
+                        stack.append((x, False))
+
+        # 2. Seed the output with dself/dself = 1 (or the given grad), then walk in reverse:
+        #    each op turns the gradient of its output into gradients of its inputs.
+        grads: dict[int, Any] = {id(self): grad}
+        for t in reversed(order):
+            g = grads.pop(id(t), None)
+            if g is None:
+                continue
+            node = t._node
+            if node is None or t._retain_grad:  # a leaf (or a tensor asked to keep its grad)
+                # Accumulate: gradients add up over backward calls until zero_grad().
+                t.grad = g if t.grad is None else t.grad + g
+            if node is None:
+                continue
+            if node.released:
+                raise RuntimeError(
+                    "Trying to backward through the graph a second time: the first backward() "
+                    "released what the ops saved. Pass retain_graph=True to the first call, or "
+                    "run the forward pass again."
+                )
+            input_grads = node.fn.backward(node.ctx, g)
+            if not isinstance(input_grads, tuple):
+                input_grads = (input_grads,)
+            for x, gx in zip(node.inputs, input_grads):
+                if gx is None or not isinstance(x, Tensor) or not x.requires_grad:
+                    continue
+                # A tensor used by several ops gets the sum of their gradients: the `+=` of
+                # the multivariable chain rule (written out of place, since an op may hand the
+                # same array to two inputs).
+                if id(x) in grads:
+                    grads[id(x)] = grads[id(x)] + gx
+                else:
+                    grads[id(x)] = gx
+            if not retain_graph:
+                node.released = True
+                node.ctx.release()
+
+    # -- Python operators --------------------------------------------------------------------------
+    def __add__(self, other: Any) -> Tensor:
+        return ops.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return ops.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return ops.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return ops.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return ops.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return ops.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return ops.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return ops.div(other, self)
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        return ops.pow(self, exponent)
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return ops.pow(base, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return ops.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return ops.matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return ops.neg(self)
+
+    def __abs__(self) -> Tensor:
+        return ops.abs(self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return ops.getitem(self, index)
+
+    # comparisons give boolean tensors that are not differentiable
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return ops.compare(self, other, "eq")
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return ops.compare(self, other, "ne")
+
+    def __lt__(self, other: Any) -> Tensor:
+        return ops.compare(self, other, "lt")
+
+    def __le__(self, other: Any) -> Tensor:
+        return ops.compare(self, other, "le")
+
+    def __gt__(self, other: Any) -> Tensor:
+        return ops.compare(self, other, "gt")
+
+    def __ge__(self, other: Any) -> Tensor:
+        return ops.compare(self, other, "ge")
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    # -- methods: NumPy's names where NumPy has one, PyTorch's otherwise --------------------------
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return ops.sum(self, axis, keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return ops.mean(self, axis, keepdims)
+
+    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        return ops.var(self, axis, keepdims, ddof)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return ops.max(self, axis, keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return ops.min(self, axis, keepdims)
+
+    def any(self) -> bool:
+        return bool(self.data.any())
+
+    def all(self) -> bool:
+        return bool(self.data.all())
+
+    def reshape(self, *shape: Any) -> Tensor:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return ops.reshape(self, shape)
+
+    def flatten(self, start_dim: int = 0) -> Tensor:
+        return ops.reshape(self, (*self.shape[:start_dim], -1))
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """NumPy's transpose: no axes reverses them; else a permutation of all axes."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return ops.transpose(self, axes or None)
+
+    def permute(self, *dims: int) -> Tensor:
+        """PyTorch's permute: the new order of all the axes."""
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        return ops.transpose(self, dims)
+
+    @property
+    def T(self) -> Tensor:
+        return ops.transpose(self, None)
+
+    def exp(self) -> Tensor:
+        return ops.exp(self)
+
+    def log(self) -> Tensor:
+        return ops.log(self)
+
+    def sqrt(self) -> Tensor:
+        return ops.sqrt(self)
+
+    def abs(self) -> Tensor:
+        return ops.abs(self)
+
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return ops.clip(self, min, max)
+
+    def relu(self) -> Tensor:
+        return ops.relu(self)
+
+    def tanh(self) -> Tensor:
+        return ops.tanh(self)
+
+    def sigmoid(self) -> Tensor:
+        return ops.sigmoid(self)
+
+    def softplus(self) -> Tensor:
+        return ops.softplus(self)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        return ops.leaky_relu(self, negative_slope)
+
+
+def tensor(
+    data: Any,
+    requires_grad: bool = False,
+    dtype: Any = None,
+    device: str | backend.Device | None = None,
+) -> Tensor:
+    """Make a Tensor from a list, a number or an array (copied), as ``torch.tensor``.
+
+    Python floats become the default dtype (float32 unless changed), Python ints int64, and an
+    array keeps its dtype unless ``dtype`` is given. ``device`` defaults to the default device.
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    dev = backend.get_device(device)
+    src_xp = backend.get_array_module(data) if not isinstance(data, (list, tuple)) else numpy
+    if src_xp is numpy:
+        try:
+            arr = numpy.array(data)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"tensor(): cannot make a numeric array from {data!r}: {exc}") from None
+    else:
+        arr = src_xp.array(data)  # a copy on its own device
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"tensor() needs numbers (bool, int or float), got an array of dtype {arr.dtype}"
+        )
+    if dtype is not None:
+        arr = arr.astype(dtype, copy=False)
+    elif arr.dtype.kind == "f" and not isinstance(data, (numpy.ndarray, numpy.generic)) and (
+        src_xp is numpy
+    ):
+        arr = arr.astype(backend.get_default_dtype(), copy=False)
+    arr = backend.to_device(arr, dev)
+    if requires_grad and arr.dtype.kind != "f":
+        raise TypeError(f"only floating-point tensors can require gradients, got {arr.dtype}")
+    return Tensor(arr, requires_grad=requires_grad)
+
+
+# The ops module defines every op on top of Tensor, so it is imported after the class exists.
+from tinygan import ops  # noqa: E402
