@@ -78,11 +78,15 @@ def gradcheck(
                 f"gradcheck: input {i} is {inputs[i].dtype}; finite differences need float64 "
                 "(make it with dtype=np.float64 or .double())"
             )
+    # Check fresh leaf copies: the caller's tensors are never perturbed, and an input that is
+    # itself the result of an op (x.double()) still gets its own .grad.
+    inputs = tuple(
+        Tensor(x.data.copy(), requires_grad=True) if i in checked else x
+        for i, x in enumerate(inputs)
+    )
     rng = numpy.random.default_rng(seed)
 
     # The analytic side: one backward with a random cotangent v for each output.
-    for i in checked:
-        inputs[i].grad = None
     outputs = _outputs(fn(*inputs))
     cotangents = []
     for out in outputs:
@@ -148,8 +152,6 @@ def gradcheck(
                                      f"differences give {numeric:.8g}")
         finally:
             x.data[...] = original
-    for i in checked:
-        inputs[i].grad = None
     return True
 
 
