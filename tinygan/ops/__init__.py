@@ -24,7 +24,21 @@ from tinygan.ops.activation import (
     softplus,
     tanh,
 )
-from tinygan.ops.arithmetic import Add, Div, Mul, Neg, Pow, PowScalar, Sub, add, div, mul, neg, pow
+from tinygan.ops.arithmetic import (
+    Add,
+    Div,
+    Mul,
+    Neg,
+    Pow,
+    PowScalar,
+    Sub,
+    add,
+    div,
+    mul,
+    neg,
+    pow,
+    sub,
+)
 from tinygan.ops.elementwise import (
     Abs,
     AsType,
