@@ -9,11 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from tinygan import ops
+from tinygan.ops.nn_ops import dropout, embedding, linear
 from tinygan.tensor import Tensor
 
 __all__ = [
     "binary_cross_entropy_with_logits",
+    "dropout",
+    "embedding",
     "leaky_relu",
+    "linear",
     "logsigmoid",
     "relu",
     "sigmoid",

@@ -1,0 +1,31 @@
+"""``tinygan.nn``: Module, Parameter and the layers GANs are built from, as ``torch.nn``.
+
+Read ``module.py`` first (how parameters are found, state_dict), then a layer such as
+``linear.py``; ``init.py`` holds the initialisation schemes.
+"""
+
+from tinygan.nn import init
+from tinygan.nn.activation import LeakyReLU, ReLU, Sigmoid, Tanh
+from tinygan.nn.container import Sequential
+from tinygan.nn.dropout import Dropout
+from tinygan.nn.linear import Embedding, Linear
+from tinygan.nn.module import IncompatibleKeys, Module, Parameter, StateDictError
+from tinygan.nn.shape import Flatten, Unflatten
+
+__all__ = [
+    "Dropout",
+    "Embedding",
+    "Flatten",
+    "IncompatibleKeys",
+    "LeakyReLU",
+    "Linear",
+    "Module",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "StateDictError",
+    "Tanh",
+    "Unflatten",
+    "init",
+]
