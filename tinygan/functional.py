@@ -9,11 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from tinygan import ops
+from tinygan.conv import conv2d, conv_transpose2d
 from tinygan.ops.nn_ops import dropout, embedding, linear
+from tinygan.ops.normalization import batch_norm
 from tinygan.tensor import Tensor
 
 __all__ = [
+    "batch_norm",
     "binary_cross_entropy_with_logits",
+    "conv2d",
+    "conv_transpose2d",
     "dropout",
     "embedding",
     "leaky_relu",
