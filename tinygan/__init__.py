@@ -9,7 +9,7 @@ walk), ``function`` (the op base class), ``ops/`` (every primitive), ``gradcheck
 # tensor first: it defines Tensor, then imports the ops, which import function (and Tensor).
 from tinygan.tensor import Tensor, tensor
 # isort: on
-from tinygan import backend
+from tinygan import backend, functional, nn
 from tinygan.backend import get_default_dtype, manual_seed, set_default_dtype
 from tinygan.function import Function, enable_grad, is_grad_enabled, no_grad, unbroadcast
 from tinygan.gradcheck import GradcheckError, gradcheck
@@ -29,6 +29,7 @@ from tinygan.ops import (
     stack,
     where,
 )
+from tinygan.serialization import load, save
 
 __version__ = "0.1.0"
 
@@ -45,20 +46,24 @@ __all__ = [
     "enable_grad",
     "exp",
     "full",
+    "functional",
     "get_default_dtype",
     "gradcheck",
     "is_grad_enabled",
+    "load",
     "log",
     "manual_seed",
     "matmul",
     "maximum",
     "minimum",
+    "nn",
     "no_grad",
     "ones",
     "ones_like",
     "pad",
     "rand",
     "randn",
+    "save",
     "set_default_dtype",
     "sqrt",
     "stack",
