@@ -29,6 +29,7 @@ from tinygan.ops import (
     stack,
     where,
 )
+from tinygan.serialization import load, save
 
 __version__ = "0.1.0"
 
@@ -49,6 +50,7 @@ __all__ = [
     "get_default_dtype",
     "gradcheck",
     "is_grad_enabled",
+    "load",
     "log",
     "manual_seed",
     "matmul",
@@ -61,6 +63,7 @@ __all__ = [
     "pad",
     "rand",
     "randn",
+    "save",
     "set_default_dtype",
     "sqrt",
     "stack",
