@@ -27,10 +27,12 @@ class MatMul(Function):
         a, b = ctx.saved_tensors
         a2 = a[None, :] if a.ndim == 1 else a  # (k,) -> (1, k)
         b2 = b[:, None] if b.ndim == 1 else b  # (k,) -> (k, 1)
-        if a.ndim == 1:
-            grad = grad[..., None, :]
+        # Put back the axes a 1-D operand dropped: the column's first (it is last in grad), so
+        # a vector . vector product (a 0-d grad) becomes (1, 1).
         if b.ndim == 1:
             grad = grad[..., None]
+        if a.ndim == 1:
+            grad = grad[..., None, :]
         ga = gb = None
         if ctx.needs_input_grad[0]:
             ga = unbroadcast(grad @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape)
@@ -53,5 +55,10 @@ def matmul(a: Any, b: Any) -> Tensor:
                          f"of the first ({k_a}) must equal the {'second-to-' if b.ndim > 1 else ''}"
                          f"last axis of the second ({k_b})")
     if a.ndim > 2 or b.ndim > 2:
-        broadcast_shape(a.shape[:-2], b.shape[:-2], "matmul (batch axes)")
+        try:
+            broadcast_shape(a.shape[:-2], b.shape[:-2], "matmul")
+        except ValueError:
+            raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not multiply: their batch "
+                             f"axes {a.shape[:-2]} and {b.shape[:-2]} cannot be broadcast "
+                             "together") from None
     return MatMul.apply(a, b)
