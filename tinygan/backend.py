@@ -21,6 +21,7 @@ import numpy
 
 __all__ = [
     "Device",
+    "as_array",
     "cupy_available",
     "device_of",
     "get_array_module",
@@ -163,6 +164,15 @@ def to_device(array: Any, device: str | Device) -> Any:
     if target is CPU:
         return host
     return target.xp.asarray(host)
+
+
+def as_array(value: Any) -> Any:
+    """``value`` as an array: NumPy gives a scalar (``numpy.float32``), not a 0-d array, from
+    math on 0-d arrays; tinygan keeps arrays everywhere (as CuPy does), so ``.data`` and
+    ``.grad`` can always be written into and indexed."""
+    if isinstance(value, numpy.generic):
+        return numpy.asarray(value)
+    return value
 
 
 def to_numpy(array: Any) -> numpy.ndarray:

@@ -38,7 +38,7 @@ class Tensor:
     __array_priority__ = 1000  # so that ndarray + Tensor calls Tensor.__radd__
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
-        self.data = data
+        self.data = backend.as_array(data)
         self.grad: Any = None
         self.requires_grad = requires_grad
         self._node: Any = None  # the op that made this tensor (None for a leaf)
@@ -207,10 +207,11 @@ class Tensor:
             g = grads.pop(id(t), None)
             if g is None:
                 continue
+            g = backend.as_array(g)
             node = t._node
             if node is None or t._retain_grad:  # a leaf (or a tensor asked to keep its grad)
                 # Accumulate: gradients add up over backward calls until zero_grad().
-                t.grad = g if t.grad is None else t.grad + g
+                t.grad = g if t.grad is None else backend.as_array(t.grad + g)
             if node is None:
                 continue
             if node.released:
