@@ -17,6 +17,13 @@ from tinygan.ops._util import as_tensor
 from tinygan.tensor import Tensor
 
 
+def _check_axis(axis: int, ndim: int, op: str) -> int:
+    """``axis`` in [-ndim, ndim) as a non-negative int; out of range is an error, not wrapped."""
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{op}: axis {axis} is out of range for {ndim} dimensions")
+    return int(axis) % ndim
+
+
 class Reshape(Function):
     """f(x) = x with a new shape (same elements, same order).   df/dx: reshape back."""
 
@@ -62,7 +69,7 @@ def transpose(x: Tensor, axes: Sequence[int] | None = None) -> Tensor:
     """Permute the axes (NumPy's transpose): ``axes=None`` reverses them."""
     if axes is None:
         axes = tuple(range(x.ndim))[::-1]
-    axes = tuple(int(a) % x.ndim if x.ndim else 0 for a in axes)
+    axes = tuple(_check_axis(a, x.ndim, "transpose") for a in axes)
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"transpose: {tuple(axes)} is not a permutation of the {x.ndim} axes "
                          f"of a tensor of shape {x.shape}")
@@ -127,7 +134,9 @@ def getitem(x: Tensor, index: Any) -> Tensor:
     try:
         x.data[index]  # a cheap view for basic indices; fails early with the reason otherwise
     except IndexError as exc:
-        raise IndexError(f"getitem: index {index!r} into a tensor of shape {x.shape}: {exc}") from None
+        raise IndexError(
+            f"getitem: index {index!r} into a tensor of shape {x.shape}: {exc}"
+        ) from None
     return GetItem.apply(x, index)
 
 
@@ -151,9 +160,12 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis (``torch.cat``)."""
     tensors = _same_rank(tensors, "concatenate")
     ndim = tensors[0].ndim
-    axis = int(axis) % ndim
+    axis = _check_axis(axis, ndim, "concatenate")
+    def off_axis(t: Tensor) -> tuple[int, ...]:
+        return t.shape[:axis] + t.shape[axis + 1:]
+
     for t in tensors[1:]:
-        if t.shape[:axis] + t.shape[axis + 1:] != tensors[0].shape[:axis] + tensors[0].shape[axis + 1:]:
+        if off_axis(t) != off_axis(tensors[0]):
             raise ValueError(f"concatenate along axis {axis}: shapes "
                              f"{[tuple(t.shape) for t in tensors]} differ off that axis")
     return Concatenate.apply(axis, *tensors)
@@ -181,7 +193,7 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     tensors = _same_rank(tensors, "stack")
     if len({t.shape for t in tensors}) > 1:
         raise ValueError(f"stack: all tensors need one shape, got {[t.shape for t in tensors]}")
-    axis = int(axis) % (tensors[0].ndim + 1)
+    axis = _check_axis(axis, tensors[0].ndim + 1, "stack")
     return Stack.apply(axis, *tensors)
 
 
