@@ -407,7 +407,11 @@ def tensor(
     if isinstance(data, Tensor):
         data = data.data
     dev = backend.get_device(device)
-    src_xp = backend.get_array_module(data) if not isinstance(data, (list, tuple)) else numpy
+    try:
+        src_xp = numpy if isinstance(data, (list, tuple)) else backend.get_array_module(data)
+    except TypeError:
+        raise TypeError(f"tensor(): cannot make a numeric tensor from a {type(data).__name__} "
+                        f"({data!r}); give a number, a list of numbers or an array") from None
     if src_xp is numpy:
         try:
             arr = numpy.array(data)
