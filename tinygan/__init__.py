@@ -10,7 +10,13 @@ walk), ``function`` (the op base class), ``ops/`` (every primitive), ``gradcheck
 from tinygan.tensor import Tensor, tensor
 # isort: on
 from tinygan import backend, functional, nn
-from tinygan.backend import get_default_dtype, manual_seed, set_default_dtype
+from tinygan.backend import (
+    get_default_device,
+    get_default_dtype,
+    manual_seed,
+    set_default_device,
+    set_default_dtype,
+)
 from tinygan.function import Function, enable_grad, is_grad_enabled, no_grad, unbroadcast
 from tinygan.gradcheck import GradcheckError, gradcheck
 from tinygan.creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
@@ -47,6 +53,7 @@ __all__ = [
     "exp",
     "full",
     "functional",
+    "get_default_device",
     "get_default_dtype",
     "gradcheck",
     "is_grad_enabled",
@@ -64,6 +71,7 @@ __all__ = [
     "rand",
     "randn",
     "save",
+    "set_default_device",
     "set_default_dtype",
     "sqrt",
     "stack",
