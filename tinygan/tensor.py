@@ -210,8 +210,10 @@ class Tensor:
             g = backend.as_array(g)
             node = t._node
             if node is None or t._retain_grad:  # a leaf (or a tensor asked to keep its grad)
-                # Accumulate: gradients add up over backward calls until zero_grad().
-                t.grad = g if t.grad is None else backend.as_array(t.grad + g)
+                # Accumulate: gradients add up over backward calls until zero_grad(). The first
+                # one is copied: an op may hand one array to several inputs (a + b gives both
+                # the upstream gradient), and each .grad must be its own array.
+                t.grad = g.copy() if t.grad is None else backend.as_array(t.grad + g)
             if node is None:
                 continue
             if node.released:
