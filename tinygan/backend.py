@@ -27,10 +27,12 @@ __all__ = [
     "get_array_module",
     "get_default_device",
     "get_default_dtype",
+    "get_rng_state",
     "manual_seed",
     "generator",
     "set_default_device",
     "set_default_dtype",
+    "set_rng_state",
     "to_device",
     "to_numpy",
 ]
@@ -268,6 +270,37 @@ def rand(shape: tuple[int, ...], dtype: Any = None, device: str | Device | None 
 def randint(low: int, high: int, shape: tuple[int, ...], device: str | Device | None = None) -> Any:
     """Integers in [low, high) of ``shape`` (int64), drawn on ``device``."""
     return generator(device).integers(low, high, size=shape, dtype=numpy.int64)
+
+
+def get_rng_state(gen: Any) -> Any:
+    """The state of a generator from ``generator(device)`` as host data, for a checkpoint.
+
+    NumPy keeps it as a dict of plain numbers (``bit_generator.state``). CuPy keeps it in GPU
+    memory, where ``bit_generator.state`` is a method returning a device pointer: there the
+    state is a host copy of that memory, or None if this CuPy version does not expose it (a
+    resumed GPU run then continues from a freshly seeded stream).
+    """
+    bits = gen.bit_generator
+    state = getattr(bits, "state", None)
+    if isinstance(state, dict):
+        return state
+    device_state = getattr(bits, "_state", None)  # CuPy's curand states, an int8 device array
+    return None if device_state is None else to_numpy(device_state).copy()
+
+
+def set_rng_state(gen: Any, state: Any) -> None:
+    """Put a generator back in a state from ``get_rng_state`` (None leaves it as it is)."""
+    if state is None:
+        return
+    bits = gen.bit_generator
+    if isinstance(state, dict):
+        bits.state = state
+        return
+    device_state = getattr(bits, "_state", None)
+    if device_state is None or tuple(device_state.shape) != tuple(numpy.shape(state)):
+        raise ValueError("set_rng_state: the saved random state is not one of this device's "
+                         "generator (saved on another device or CuPy version?)")
+    device_state[...] = get_array_module(device_state).asarray(state)
 
 
 manual_seed(0)
