@@ -200,6 +200,15 @@ class Tensor:
                     if isinstance(x, Tensor) and x.requires_grad and id(x) not in visited:
                         stack.append((x, False))
 
+        # A graph (or part of one) that an earlier backward() released cannot be walked again.
+        # Check it all before touching any .grad, so a failed call changes nothing.
+        if any(t._node is not None and t._node.released for t in order):
+            raise RuntimeError(
+                "Trying to backward through the graph a second time: the first backward() "
+                "released what the ops saved. Pass retain_graph=True to the first call, or "
+                "run the forward pass again."
+            )
+
         # 2. Seed the output with dself/dself = 1 (or the given grad), then walk in reverse:
         #    each op turns the gradient of its output into gradients of its inputs.
         grads: dict[int, Any] = {id(self): grad}
@@ -216,12 +225,6 @@ class Tensor:
                 t.grad = g.copy() if t.grad is None else backend.as_array(t.grad + g)
             if node is None:
                 continue
-            if node.released:
-                raise RuntimeError(
-                    "Trying to backward through the graph a second time: the first backward() "
-                    "released what the ops saved. Pass retain_graph=True to the first call, or "
-                    "run the forward pass again."
-                )
             input_grads = node.fn.backward(node.ctx, g)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
