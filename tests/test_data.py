@@ -191,7 +191,7 @@ def test_batches_default_order_follows_manual_seed_and_keeps_pairs():
         np.testing.assert_array_equal(ya.numpy(), yb.numpy())
     for xb, yb in first:
         assert isinstance(xb, tinygan.Tensor) and xb.dtype == np.float32 and yb.dtype == np.int64
-        assert xb.device == backend.CPU
+        assert xb.device == yb.device == backend.get_default_device()
         np.testing.assert_array_equal(xb.numpy(), x[yb.numpy()])  # rows stay with their labels
 
 
@@ -429,3 +429,31 @@ def test_mnist_download_failure_says_what_to_do(empty_cache, monkeypatch):
         load_mnist(split="test")
     text = str(info.value)
     assert all(m in text for m in MIRRORS) and "offline" in text and str(empty_cache) in text
+
+
+# ----------------------------------------------------------------------------------------------
+# On a device (the CuPy double of tests/fake_cupy.py, which refuses hidden host transfers)
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", [Gaussian1D(), Ring2D()], ids=["1d", "ring"])
+def test_samples_are_drawn_on_the_device(fake_cuda, target):
+    tinygan.manual_seed(0)
+    x = target.sample(64, device="cuda")
+    assert isinstance(x.data, fake_cuda.ndarray) and x.dtype == np.float32
+    assert x.shape == (64, target.dim)
+    tinygan.manual_seed(0)
+    np.testing.assert_array_equal(target.sample(64, device="cuda").numpy(), x.numpy())
+
+
+def test_batches_move_to_the_device_one_at_a_time(fake_cuda):
+    x = np.arange(40, dtype=np.float32).reshape(20, 2)
+    y = np.arange(20, dtype=np.int64)
+    for xb, yb in batches((x, y), 5, seed=0, device="cuda"):
+        assert isinstance(xb.data, fake_cuda.ndarray) and isinstance(yb.data, fake_cuda.ndarray)
+        np.testing.assert_array_equal(xb.numpy(), x[yb.numpy()])
+    on_device = tinygan.tensor(x, device="cuda")  # data already on the device stays there
+    rows = _rows(batches(on_device, 5, seed=0, device="cuda"))
+    assert sorted(rows[:, 0].tolist()) == list(range(0, 40, 2))
+    host = next(infinite_batches(on_device, 4, device="cpu"))
+    assert isinstance(host.data, np.ndarray)

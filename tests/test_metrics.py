@@ -272,3 +272,10 @@ def test_frechet_rejects_bad_shapes():
         frechet_distance(np.zeros((5, 3)), np.zeros((5, 4)))
     with pytest.raises(ValueError, match=r"covariances \(d, d\)"):
         gaussian_frechet_distance(np.zeros(2), np.eye(3), np.zeros(2), np.eye(2))
+
+
+def test_metrics_take_device_tensors_but_refuse_raw_device_arrays(fake_cuda):
+    x = tinygan.tensor(_target_sample(50, seed=9), device="cuda")
+    assert wasserstein1(x, TARGET) == pytest.approx(wasserstein1(x.numpy(), TARGET), rel=1e-12)
+    with pytest.raises(TypeError, match=r"tensor.numpy\(\) first"):
+        ks_statistic(x.data, TARGET)
