@@ -72,12 +72,15 @@ def register_fake_cuda() -> Any:
 
 @pytest.fixture
 def fake_cuda() -> Iterator[Any]:
-    """The CuPy double registered as "cuda" for one test (default device left as it was);
-    afterwards the previous "cuda" device, default device and generators come back."""
+    """The CuPy double registered as "cuda" for one test, starting from the default device "cpu"
+    and transfer counters at zero; afterwards the previous "cuda" device, default device and
+    generators come back (so it also works under --device fakecuda or cuda)."""
     saved_device = backend._devices.get("cuda")
     saved_default = backend.get_default_device()
     saved_generator = backend._generators.pop("cuda", None)
     module = register_fake_cuda()
+    module.transfers.clear()
+    backend.set_default_device("cpu")
     try:
         yield module
     finally:

@@ -18,7 +18,8 @@ array and compute by delegating to NumPy. What makes it useful is what it *refus
 - ``xp.random.default_rng(seed)`` returns a generator with CuPy's method set: ``random``,
   ``uniform``, ``integers``, ``standard_normal``, ``standard_exponential``, ``exponential`` give
   device arrays; ``normal``, ``permutation``, ``shuffle``, ``choice`` do not exist on
-  ``cupy.random.Generator`` and raise AttributeError here too. Its stream deliberately differs
+  ``cupy.random.Generator`` and raise AttributeError here too; ``bit_generator.state`` is a
+  method (a device pointer), not NumPy's picklable state dict. Its stream deliberately differs
   from NumPy's for the same seed, as CuPy's (XORWOW) does, so nothing can rely on CPU and GPU
   draws agreeing.
 - Anything else is refused loudly: a module attribute the double does not provide raises
@@ -403,12 +404,27 @@ _STREAM_SALT = 0x6375_7079  # "cupy": the double's stream differs from NumPy's f
 _NOT_IN_CUPY = {"normal", "permutation", "shuffle", "choice", "bytes", "spawn"}
 
 
+class XORWOW:
+    """``cupy.random.XORWOW``, CuPy's default bit generator. Its state lives in device memory:
+    ``state()`` is a *method* giving a device pointer (an int), not NumPy's ``.state`` dict."""
+
+    def __init__(self, rng: _np.random.Generator) -> None:
+        self._rng = rng
+
+    def state(self) -> int:
+        return id(self._rng)
+
+    def _state_size(self) -> int:
+        return 1
+
+
 class Generator:
     """``cupy.random.Generator``: draws are device arrays; ``size=None`` gives a 0-d array."""
 
     def __init__(self, seed: Any = None) -> None:
         entropy = None if seed is None else [_STREAM_SALT, int(seed)]
         self._rng = _np.random.default_rng(entropy)
+        self.bit_generator = XORWOW(self._rng)
 
     @staticmethod
     def _float_dtype(dtype: Any, what: str) -> _np.dtype:
@@ -462,6 +478,7 @@ def _random_getattr(name: str) -> Any:
 random = types.ModuleType("fake_cupy.random")
 random.default_rng = Generator  # type: ignore[attr-defined]
 random.Generator = Generator  # type: ignore[attr-defined]
+random.XORWOW = XORWOW  # type: ignore[attr-defined]
 random.__getattr__ = _random_getattr  # type: ignore[attr-defined]
 
 cuda = types.SimpleNamespace(runtime=types.SimpleNamespace(getDeviceCount=lambda: 1))
