@@ -140,10 +140,11 @@ def test_state_dict_round_trip_mid_training_continues_identically(name, kwargs, 
     tinygan.save({"params": [p.data for p in params], "opt": snapshot}, tmp_path / "c.npz")
     ckpt = tinygan.load(tmp_path / "c.npz")
 
+    frozen = {i: {k: np.copy(v) for k, v in s.items()} for i, s in snapshot["state"].items()}
     run_tinygan(params, opt, 4)  # the original keeps going...
-    assert snapshot["state"][0] is not None and all(
-        not np.shares_memory(a, p.data) for s in snapshot["state"].values()
-        for a in s.values() if isinstance(a, np.ndarray) for p in params)
+    for i, s in snapshot["state"].items():  # ...and the snapshot is a copy, not a live view
+        for k, v in s.items():
+            np.testing.assert_array_equal(v, frozen[i][k], err_msg=f"state[{i}][{k!r}]")
 
     resumed = [tinygan.Tensor(a.copy(), requires_grad=True) for a in ckpt["params"]]
     opt2 = getattr(optim, name)(resumed, lr=123.0)  # options come back from the state dict
@@ -218,8 +219,8 @@ def test_minimises_a_quadratic(make_opt):
     # f(x, y) = sum(scale * (x - c)^2) + (y + 1)^2, through tinygan's own autograd (no torch).
     c = tinygan.tensor(np.array([1.0, -2.0, 3.0]))
     scale = tinygan.tensor(np.array([1.0, 4.0, 0.5]))
-    x = tinygan.Tensor(np.zeros(3), requires_grad=True)
-    y = tinygan.Tensor(np.array(5.0), requires_grad=True)
+    x = tinygan.tensor(np.zeros(3), requires_grad=True)  # on the default device
+    y = tinygan.tensor(np.array(5.0), requires_grad=True)
     opt = make_opt([x, y])
     losses = []
     for _ in range(300):
@@ -229,8 +230,8 @@ def test_minimises_a_quadratic(make_opt):
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 1e-6 * losses[0]
-    np.testing.assert_allclose(x.data, c.data, atol=1e-3)
-    np.testing.assert_allclose(y.data, -1.0, atol=1e-3)
+    np.testing.assert_allclose(x.numpy(), c.numpy(), atol=1e-3)
+    np.testing.assert_allclose(y.numpy(), -1.0, atol=1e-3)
 
 
 def test_zero_grad():
@@ -283,3 +284,29 @@ def test_step_returns_the_closure_loss():
 
     loss = opt.step(closure)
     assert loss.item() == 4.0 and x.data[0] == 1.0  # x - lr * 2x = 2 - 0.25 * 4
+
+
+@pytest.mark.parametrize("name,kwargs", [("SGD", SGD_CASES["nesterov_wd"]),
+                                         ("Adam", ADAM_CASES["amsgrad_wd"])])
+def test_device_arrays_stay_on_the_device(name, kwargs, fake_cuda):
+    # On the CuPy double every update must run with xp = the device's module: any NumPy call,
+    # implicit host copy or host/device mix raises. The numbers must equal the CPU run's.
+    cpu = make_params(dtype=np.float32)
+    dev = [tinygan.Tensor(fake_cuda.asarray(p.data), requires_grad=True) for p in cpu]
+    opt_cpu, opt_dev = getattr(optim, name)(cpu, **kwargs), getattr(optim, name)(dev, **kwargs)
+    for t in range(3):
+        for p, q in zip(cpu, dev):
+            p.grad = np.asarray(fake_grad(p.data, t))
+            q.grad = fake_cuda.asarray(p.grad)
+        opt_cpu.step()
+        opt_dev.step()
+    for p, q in zip(cpu, dev):
+        assert isinstance(q.data, fake_cuda.ndarray) and q.data.dtype == np.float32
+        np.testing.assert_array_equal(p.data, fake_cuda.asnumpy(q.data))
+    for state in opt_dev.state.values():
+        assert all(isinstance(v, (int, fake_cuda.ndarray)) for v in state.values())
+    # A host state dict (as tinygan.load gives) is put onto the parameters' device.
+    host_sd = opt_cpu.state_dict()
+    opt_dev.load_state_dict(host_sd)
+    assert all(isinstance(v, (int, fake_cuda.ndarray))
+               for s in opt_dev.state.values() for v in s.values())

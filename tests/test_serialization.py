@@ -72,7 +72,7 @@ def test_top_level_plain_values_and_tensors(tmp_path):
     tinygan.save({"t": t}, tmp_path / "t.npz")
     back = tinygan.load(tmp_path / "t.npz")["t"]  # Tensors come back as their arrays
     assert isinstance(back, np.ndarray) and back.dtype == np.float32
-    np.testing.assert_array_equal(back, t.data)
+    np.testing.assert_array_equal(back, t.numpy())
 
 
 def test_a_training_checkpoint_round_trip(tmp_path):
@@ -125,7 +125,7 @@ def test_module_and_optimizer_checkpoint_with_nn_linear(tmp_path):
     train(model2, opt2, 3)
     for (name, p), (_, q) in zip(model.named_parameters(), model2.named_parameters()):
         assert p.data.dtype == q.data.dtype == np.float32
-        np.testing.assert_array_equal(p.data, q.data, err_msg=name)
+        np.testing.assert_array_equal(p.numpy(), q.numpy(), err_msg=name)
 
 
 def test_save_refuses_what_it_cannot_store_safely(tmp_path):
@@ -325,3 +325,17 @@ def test_allow_pickle_false_is_honoured(tmp_path):
     with pytest.raises(CheckpointError, match="allow_pickle"):
         tinygan.load(path)
     assert not marker.exists()
+
+
+def test_device_arrays_are_saved_from_and_loaded_to_a_device(tmp_path, fake_cuda):
+    x = fake_cuda.asarray(np.arange(6, dtype=np.float32).reshape(2, 3))
+    t = tinygan.Tensor(fake_cuda.asarray(np.ones(2)), requires_grad=True)
+    path = tmp_path / "dev.npz"
+    tinygan.save({"x": x, "t": t, "n": 3}, path)  # explicit device-to-host copies
+    host = tinygan.load(path)
+    assert isinstance(host["x"], np.ndarray) and host["x"].dtype == np.float32
+    np.testing.assert_array_equal(host["x"], np.arange(6).reshape(2, 3))
+    on_dev = tinygan.load(path, device="cuda")
+    assert isinstance(on_dev["x"], fake_cuda.ndarray) and isinstance(on_dev["t"], fake_cuda.ndarray)
+    np.testing.assert_array_equal(fake_cuda.asnumpy(on_dev["t"]), np.ones(2))
+    assert on_dev["n"] == 3
