@@ -37,6 +37,7 @@ CASES = [
     LayerCase("BatchNorm2d", lambda m: m.BatchNorm2d(3, eps=1e-3), (4, 3, 3, 3)),
     LayerCase("BatchNorm2d-noaffine-cma", lambda m: m.BatchNorm2d(2, affine=False, momentum=None),
               (3, 2, 2, 3)),
+    LayerCase("BatchNorm2d-nobias", lambda m: m.BatchNorm2d(3, bias=False), (2, 3, 2, 2)),
     LayerCase("BatchNorm1d-nostats", lambda m: m.BatchNorm1d(3, track_running_stats=False), (5, 3)),
     LayerCase("ReLU", lambda m: m.ReLU(), (3, 4)),
     LayerCase("LeakyReLU", lambda m: m.LeakyReLU(0.2), (3, 4)),

@@ -24,7 +24,8 @@ __all__ = ["BatchNorm1d", "BatchNorm2d"]
 class _BatchNorm(Module):
     """The shared part of BatchNorm1d/2d: parameters, buffers, the running-statistics rule.
 
-    Parameters (when ``affine``): weight (gamma, init 1) and bias (beta, init 0), both (C,).
+    Parameters (when ``affine``): weight (gamma, init 1) and bias (beta, init 0; left out with
+    ``bias=False``, as in PyTorch 2.13), both (C,).
     Buffers (when ``track_running_stats``): running_mean (init 0), running_var (init 1), and
     num_batches_tracked (int64), the same names and types as PyTorch so state_dicts match.
     ``momentum=None`` makes the running statistics a plain average over all batches seen.
@@ -35,13 +36,13 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device: Any = None,
-                 dtype: Any = None) -> None:
+                 dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
         self.num_features, self.eps, self.momentum = int(num_features), float(eps), momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         c = self.num_features
         self.weight = _empty((c,), device, dtype) if affine else None
-        self.bias = _empty((c,), device, dtype) if affine else None
+        self.bias = _empty((c,), device, dtype) if affine and bias else None
         if track_running_stats:
             xp = backend.get_device(device).xp
             self.register_buffer("running_mean", _empty((c,), device, dtype).detach())
@@ -61,6 +62,7 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
+        if self.bias is not None:
             init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
@@ -81,7 +83,8 @@ class _BatchNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):

@@ -163,5 +163,6 @@ def dcgan_init(module: Any) -> Any:
                 zeros_(m.bias)
         elif isinstance(m, _BatchNorm) and m.affine:
             normal_(m.weight, 1.0, 0.02)
-            zeros_(m.bias)
+            if m.bias is not None:
+                zeros_(m.bias)
     return module

@@ -131,10 +131,16 @@ class Module:
         return items
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
-        """The direct sub-modules and their attribute names (``"0"``, ``"fc"``, ``"blocks.2"``)."""
+        """The direct sub-modules and their attribute names (``"0"``, ``"fc"``, ``"blocks.2"``);
+        a module held under two names is listed once, under the first."""
+        seen: set[int] = set()
         for name, value in vars(self).items():
-            if not name.startswith("_"):
-                yield from _children_of(name, value)
+            if name.startswith("_"):
+                continue
+            for child_name, child in _children_of(name, value):
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    yield child_name, child
 
     def children(self) -> Iterator[Module]:
         for _, module in self.named_children():
