@@ -186,6 +186,11 @@ def test_load_state_dict_rejects_mismatches():
     other = [tinygan.Tensor(np.zeros((5,)), requires_grad=True), *params[1:]]
     with pytest.raises(ValueError, match=r"has shape \(3, 4\), the parameter has shape \(5,\)"):
         optim.SGD(other, lr=0.1).load_state_dict(sd)
+    sd["param_groups"][0]["lr"] = -1.0
+    fresh = optim.SGD(params, lr=0.1, momentum=0.9)
+    with pytest.raises(ValueError, match="lr must be >= 0"):
+        fresh.load_state_dict(sd)
+    assert fresh.param_groups[0]["lr"] == 0.1 and not fresh.state  # left as it was
 
 
 def test_float32_stays_float32():

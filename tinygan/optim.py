@@ -173,11 +173,13 @@ class Optimizer:
                                  "no parameter group")
             p = params[int(i)]
             new_state[p] = {key: self._restore(value, p, key, i) for key, value in entries.items()}
-        for saved, group in zip(saved_groups, self.param_groups):
-            # Options this optimizer knows (PyTorch adds e.g. "foreach", ignored here).
-            group.update({k: v for k, v in saved.items() if k in self.defaults})
+        # Options this optimizer knows (PyTorch adds e.g. "foreach", ignored here), all checked
+        # before anything changes, so that a bad state dict leaves the optimizer as it was.
+        new_groups = [{**group, **{k: v for k, v in saved.items() if k in self.defaults}}
+                      for saved, group in zip(saved_groups, self.param_groups)]
+        for group in new_groups:
             self._check_options(group)
-        self.state = new_state
+        self.param_groups, self.state = new_groups, new_state
 
     def _restore(self, value: Any, p: Tensor, key: str, i: Any) -> Any:
         """A copy of one saved state entry, an array on p's device and dtype (numbers as is)."""
