@@ -20,7 +20,8 @@ class ReLU(Function):
     def forward(ctx: Context, x: Any) -> Any:
         mask = x > 0
         ctx.save_for_backward(mask)
-        return x * mask
+        # where, not x * mask: -1.0 * 0 is -0.0, which would print as "-0." in a relu's output
+        return backend.get_array_module(x).where(mask, x, x.dtype.type(0))
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> Any:
