@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import os
 import urllib.request
 import zlib
@@ -171,7 +172,8 @@ def _download(spec: _IDXFile, folder: Path) -> tuple[Path, numpy.ndarray]:
         try:
             _fetch(url, partial)
             array = _decode(partial.read_bytes(), spec, url)
-        except (OSError, MNISTError) as exc:  # URLError and HTTPError are OSErrors
+        # URLError, HTTPError and timeouts are OSErrors; a dropped connection an HTTPException
+        except (OSError, http.client.HTTPException, MNISTError) as exc:
             failures.append(f"{url}: {exc}")
             partial.unlink(missing_ok=True)
             continue
