@@ -56,10 +56,16 @@ def normalize_axis(axis: Any, ndim: int) -> tuple[int, ...]:
     """``axis`` (None, an int, or a tuple of ints, negatives allowed) as sorted positive ints."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, numpy.integer)) else tuple(axis)
+    axes = (axis,) if isinstance(axis, (int, numpy.integer)) else axis
+    if not isinstance(axes, (tuple, list)) or not all(
+        isinstance(ax, (int, numpy.integer)) and not isinstance(ax, bool) for ax in axes
+    ):
+        raise TypeError(f"axis must be None, an int or a tuple of ints, got {axis!r}")
     out = []
     for ax in axes:
         if not -ndim <= ax < max(ndim, 1):
             raise ValueError(f"axis {ax} is out of range for a tensor with {ndim} dimensions")
         out.append(int(ax) % max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise ValueError(f"axis {tuple(axes)} names the same axis twice")
     return tuple(sorted(out))

@@ -185,6 +185,8 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Elementwise choice: a where ``condition`` is true, else b (broadcasting all three)."""
     a, b = binary_operands(a, b, "where")
     cond = condition.data if isinstance(condition, Tensor) else condition
+    if isinstance(cond, (list, tuple, bool)):
+        cond = backend.get_array_module(a.data).asarray(cond, dtype=bool)
     if backend.get_array_module(cond) is not backend.get_array_module(a.data):
         raise RuntimeError("where: the condition is on another device than the values")
     broadcast_shape(numpy.shape(cond) if not hasattr(cond, "shape") else cond.shape,

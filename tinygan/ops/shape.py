@@ -227,7 +227,11 @@ class Pad(Function):
 def pad(x: Tensor, pad_width: Any, value: float = 0.0) -> Tensor:
     """Pad with a constant, NumPy style: ``pad_width`` is an int, a (before, after) pair for
     every axis, or a sequence of such pairs, one per axis."""
-    widths = numpy.broadcast_to(numpy.asarray(pad_width, dtype=numpy.int64), (x.ndim, 2))
+    try:
+        widths = numpy.broadcast_to(numpy.asarray(pad_width, dtype=numpy.int64), (x.ndim, 2))
+    except (ValueError, TypeError):
+        raise ValueError(f"pad: pad_width must be an int, a (before, after) pair or one pair per "
+                         f"axis of the tensor of shape {x.shape}, got {pad_width!r}") from None
     if (widths < 0).any():
         raise ValueError(f"pad: widths must be >= 0, got {pad_width}")
     return Pad.apply(x, tuple((int(a), int(b)) for a, b in widths), value)
