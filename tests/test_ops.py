@@ -250,7 +250,26 @@ def test_backward_with_a_grad_of_the_wrong_shape():
     (lambda x: x.reshape(5, 5), "reshape"),
     (lambda x: tg.pad(x, -1), "pad"),
     (lambda x: x[5], "getitem"),
+    (lambda x: tg.pad(x, ((1, 1), (1, 1), (1, 1))), "pad"),
+    (lambda x: x.sum(axis=(1, -1)), "same axis twice"),
+    (lambda x: x.mean(axis=1.5), "axis must be"),
 ])
 def test_bad_axes_and_shapes_in_shape_ops(fn, match):
-    with pytest.raises((ValueError, IndexError), match=match):
+    with pytest.raises((ValueError, IndexError, TypeError), match=match):
         fn(tg.ones(2, 3, requires_grad=True))
+
+
+def test_where_takes_a_list_condition():
+    a, b = tg.tensor([1.0, 2.0, 3.0], requires_grad=True), tg.tensor([-1.0, -2.0, -3.0])
+    y = tg.where([True, False, True], a, b)
+    np.testing.assert_array_equal(y.numpy(), [1.0, -2.0, 3.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(a.grad, [1.0, 0.0, 1.0])
+
+
+def test_relu_gives_plain_zeros():
+    """relu(-1) is 0, not -0.0 (which prints as "-0." and is what x * mask gives)."""
+    y = F.relu(tg.tensor([-2.0, -0.5, 0.0, 1.5]))
+    np.testing.assert_array_equal(y.numpy(), [0.0, 0.0, 0.0, 1.5])
+    assert not np.signbit(y.numpy()).any()
+    assert "-0." not in repr(y)
