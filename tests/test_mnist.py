@@ -215,3 +215,11 @@ def test_mnist_download_failure_says_what_to_do(empty_cache, monkeypatch):
         load_mnist(split="test")
     text = str(info.value)
     assert all(m in text for m in MIRRORS) and "offline" in text and str(empty_cache) in text
+
+
+def test_fetch_copies_a_url_to_a_file(mnist_folder, tmp_path):
+    # the real download function, on a file:// URL (no network)
+    source = mnist_folder / (NAMES["test_labels"] + ".gz")
+    dest = tmp_path / "copy.gz"
+    mnist_module._fetch(source.resolve().as_uri(), dest)
+    assert dest.read_bytes() == source.read_bytes()
