@@ -183,6 +183,16 @@ def test_leaf_grads_are_separate_arrays():
     np.testing.assert_array_equal(upstream, [1.0, 1.0])
 
 
+def test_leaf_grads_are_writable_arrays_of_their_own():
+    """sum's backward broadcasts the upstream gradient (a read-only view with zero strides);
+    the .grad a student or an optimizer receives must be an ordinary writable array."""
+    x = t64(np.ones((3, 4)))
+    x.sum().backward()
+    assert x.grad.flags.writeable and x.grad.flags.c_contiguous
+    x.grad *= 0.5
+    np.testing.assert_array_equal(x.grad, np.full((3, 4), 0.5))
+
+
 def test_a_second_backward_through_a_released_graph_raises():
     x = t64([1.0, 2.0])
     y = (x * x).sum()
