@@ -199,6 +199,7 @@ def _zeros(*shape):
     (lambda x: conv.conv_transpose2d(x, _zeros(2, 2, 3, 3)), r"expects input with 2 channels"),
     (lambda x: conv.conv_transpose2d(x, _zeros(3, 2, 3, 3), None, 2, 0, 2), r"output_padding"),
     (lambda x: conv.conv_transpose2d(x, _zeros(3, 2, 3, 3), None, 1, 0, 0, 2), r"groups=1"),
+    (lambda x: conv.conv2d(x, _zeros(2, 3, 3, 3), None, 1, 0, 1, 3), r"groups=1"),
 ])
 def test_bad_input_is_a_clear_error(call, message):
     with pytest.raises(ValueError, match=message):

@@ -303,3 +303,40 @@ def test_unsupported_settings_are_refused():
         nn.Conv2d(4, 4, 3, padding_mode="reflect")
     with pytest.raises(TypeError, match="kernel_size must be an int or a pair"):
         nn.Conv2d(4, 4, (3, 3, 3))
+
+
+def test_dropout_gradcheck_with_a_fixed_mask():
+    """Reseeding inside the function gives every evaluation the same mask."""
+    x = tg.tensor(np.random.default_rng(0).standard_normal((4, 5)), requires_grad=True)
+
+    def fn(x):
+        tg.manual_seed(11)
+        return tg.functional.dropout(x, 0.4)
+
+    assert tg.gradcheck(fn, x)
+
+
+def test_functional_linear_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((2, 3, 4)), rng.standard_normal((5, 4)), rng.standard_normal(5)
+    for bias in (b, None):
+        ours = tg.functional.linear(tg.tensor(x), tg.tensor(w),
+                                    None if bias is None else tg.tensor(bias))
+        theirs = torch.nn.functional.linear(torch.tensor(x), torch.tensor(w),
+                                            None if bias is None else torch.tensor(bias))
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+    xs = [tg.tensor(a, requires_grad=True) for a in (x, w, b)]
+    assert tg.gradcheck(tg.functional.linear, *xs)
+
+
+@pytest.mark.parametrize("layer, shape", [
+    (nn.Linear(3, 2), (4, 3)), (nn.Conv2d(1, 2, 3), (1, 1, 4, 4)),
+    (nn.ConvTranspose2d(1, 2, 3), (1, 1, 4, 4)), (nn.BatchNorm1d(3), (4, 3)),
+])
+def test_input_dtype_must_match_the_weights(layer, shape):
+    """float32 weights and a float64 input would give the weights float64 gradients."""
+    x = tg.tensor(np.ones(shape))  # a NumPy float64 array keeps its dtype
+    with pytest.raises(TypeError, match="input is float64 but the weights are float32"):
+        layer(x)
+    layer(x.float())

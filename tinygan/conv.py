@@ -29,6 +29,7 @@ from typing import Any
 
 from tinygan import backend
 from tinygan.function import Context, Function
+from tinygan.ops.nn_ops import check_dtypes
 from tinygan.tensor import Tensor
 
 __all__ = [
@@ -124,6 +125,10 @@ def _from_rows(a: Any, n: int, h: int, w: int) -> Any:
     return xp.ascontiguousarray(a.reshape(-1, n, h, w).transpose(1, 0, 2, 3))
 
 
+def _contiguous(a: Any) -> Any:
+    return backend.get_array_module(a).ascontiguousarray(a)
+
+
 class Conv2d(Function):
     """f(x, W, b)[n, o, y, z] = b[o] + sum_{c,i,j} W[o, c, i, j] xpad[n, c, y s + i d, z s + j d].
 
@@ -161,7 +166,9 @@ class Conv2d(Function):
             gcol = (weight.reshape(o, -1).T @ g).reshape(col.shape)
             gx = col2im(gcol, ctx.x_shape, *ctx.conv)
         if ctx.needs_input_grad[1]:
-            gw = (g @ col2.T).reshape(weight.shape)
+            # G @ col^T, computed as (col @ G^T)^T: OpenBLAS is several times slower on the
+            # first form, whose long inner axis (N OH OW) runs along both operands' rows.
+            gw = _contiguous((col2 @ g.T).T).reshape(weight.shape)
         if ctx.needs_input_grad[2]:
             gb = g.sum(axis=1)
         return gx, gw, gb, None, None, None
@@ -207,7 +214,7 @@ class ConvTranspose2d(Function):
         if ctx.needs_input_grad[0]:
             gx = _from_rows(weight.reshape(cin, -1) @ col, n, h, w)
         if ctx.needs_input_grad[1]:
-            gw = (x_rows @ col.T).reshape(weight.shape)
+            gw = _contiguous((col @ x_rows.T).T).reshape(weight.shape)  # see Conv2d
         if ctx.needs_input_grad[2]:
             gb = grad.sum(axis=(0, 2, 3))
         return gx, gw, gb, None, None, None, None
@@ -226,6 +233,7 @@ def pair(value: Any, name: str, op: str) -> Pair:
 
 def _check(op: str, x: Tensor, weight: Tensor, bias: Tensor | None, channels_in: int,
            channels_out: int, stride: Pair, padding: Pair, dilation: Pair) -> None:
+    check_dtypes(op, x, weight, bias)
     if x.ndim != 4:
         raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {tuple(x.shape)}")
     if weight.ndim != 4:
@@ -241,11 +249,14 @@ def _check(op: str, x: Tensor, weight: Tensor, bias: Tensor | None, channels_in:
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,  # noqa: A002
-           padding: Any = 0, dilation: Any = 1) -> Tensor:
-    """2-D convolution (cross-correlation, as every framework), ``torch.nn.functional.conv2d``.
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """2-D convolution (cross-correlation, as every framework), ``torch.nn.functional.conv2d``
+    (groups must be 1).
 
     input (N, C, H, W), weight (O, C, kh, kw), bias (O,) -> (N, O, OH, OW).
     """
+    if groups != 1:
+        raise ValueError(f"conv2d: only groups=1 is implemented, got groups={groups}")
     s, p, d = (pair(v, k, "conv2d") for v, k in ((stride, "stride"), (padding, "padding"),
                                                   (dilation, "dilation")))
     _check("conv2d", input, weight, bias, weight.shape[1], weight.shape[0], s, p, d)

@@ -13,7 +13,19 @@ from tinygan import backend
 from tinygan.function import Context, Function
 from tinygan.tensor import Tensor
 
-__all__ = ["Dropout", "Embedding", "Linear", "dropout", "embedding", "linear"]
+__all__ = ["Dropout", "Embedding", "Linear", "check_dtypes", "dropout", "embedding", "linear"]
+
+
+def check_dtypes(op: str, input: Tensor, *params: Tensor | None) -> None:  # noqa: A002
+    """A TypeError unless the input and the weights share one dtype (as PyTorch).
+
+    NumPy would silently promote float32 weights and a float64 input to float64 and hand the
+    float32 parameters float64 gradients; converting the input with ``.float()`` is the fix.
+    """
+    for p in params:
+        if p is not None and p.dtype != input.dtype:
+            raise TypeError(f"{op}: input is {input.dtype} but the weights are {p.dtype}; "
+                            f"convert the input (x.float() or x.double()) or the module")
 
 
 class Linear(Function):
@@ -59,6 +71,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         )
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"linear: bias of shape {bias.shape}, expected ({weight.shape[0]},)")
+    check_dtypes("linear", input, weight, bias)
     return Linear.apply(input, weight, bias)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from tinygan import backend
 from tinygan.function import Context, Function
+from tinygan.ops.nn_ops import check_dtypes
 from tinygan.tensor import Tensor
 
 __all__ = ["BatchNorm", "batch_norm"]
@@ -110,6 +111,7 @@ def batch_norm(
         if t is not None and tuple(t.shape) != (c,):
             raise ValueError(f"batch_norm: {name} of shape {tuple(t.shape)} does not match the "
                              f"{c} channels of input of shape {tuple(input.shape)}")
+    check_dtypes("batch_norm", input, running_mean, running_var, weight, bias)
     if (running_mean is None) != (running_var is None):
         raise ValueError("batch_norm: give both running_mean and running_var, or neither")
     if not training and running_mean is None:
