@@ -4,10 +4,14 @@ A convolution slides a small kernel over the image. Written directly that is six
 im2col turns it into one matrix product instead:
 
 1. ``im2col`` copies, for every kernel offset (i, j), the pixels that offset touches into a
-   "column" buffer ``col`` of shape (C, kh, kw, N, OH, OW). The loop runs over the kh * kw
+   "column" buffer ``col`` of shape (C, kh, kw, OH, OW, N). The loop runs over the kh * kw
    offsets only (16 for a 4x4 kernel), each a single strided slice of the padded image: pixel
    (oh, ow) of the output sees input pixel (oh * stride + i * dilation, ow * stride + j * dilation).
-2. The convolution is then  out = W (O, C*kh*kw) @ col (C*kh*kw, N*OH*OW): one matmul.
+2. The convolution is then  out = W (O, C*kh*kw) @ col (C*kh*kw, OH*OW*N): one matmul.
+
+The batch axis N is kept *last* inside im2col/col2im (the image is first copied to (C, H, W, N)):
+a strided slice then moves runs of N contiguous numbers instead of single pixels, which makes
+both loops several times faster in NumPy. The matmul does not care about the column order.
 3. ``col2im`` is the same loop with ``+=`` going the other way: it is the adjoint (transpose) of
    im2col, <im2col(x), c> = <x, col2im(c)>, which the tests check. Where patches overlap, their
    contributions add up; no fancy indexing or ``np.add.at`` is needed, because each offset's
@@ -73,23 +77,22 @@ def _window(start: int, step: int, count: int) -> slice:
 
 
 def im2col(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dilation: Pair) -> Any:
-    """Patches of x (N, C, H, W) as a contiguous column buffer of shape (C, kh, kw, N, OH, OW).
+    """Patches of x (N, C, H, W) as a contiguous column buffer of shape (C, kh, kw, OH, OW, N).
 
-    col[c, i, j, n, oh, ow] = xpad[n, c, oh * sh + i * dh, ow * sw + j * dw]: one strided slice
+    col[c, i, j, oh, ow, n] = xpad[c, oh * sh + i * dh, ow * sw + j * dw, n]: one strided slice
     of the zero-padded input per kernel offset (i, j).
     """
     xp = backend.get_array_module(x)
     n, c, h, w = x.shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
     oh, ow = get_conv_outsize(h, kh, sh, ph, dh), get_conv_outsize(w, kw, sw, pw, dw)
-    if ph or pw:
-        x = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    xc = x.transpose(1, 0, 2, 3)  # (C, N, Hp, Wp), a view: each slice below lands as (C, N, .., ..)
-    col = xp.empty((c, kh, kw, n, oh, ow), dtype=x.dtype)
+    xpad = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)  # (C, Hp, Wp, N)
+    xpad[:, ph:ph + h, pw:pw + w] = x.transpose(1, 2, 3, 0)
+    col = xp.empty((c, kh, kw, oh, ow, n), dtype=x.dtype)
     for i in range(kh):
         rows = _window(i * dh, sh, oh)
         for j in range(kw):
-            col[:, i, j] = xc[:, :, rows, _window(j * dw, sw, ow)]
+            col[:, i, j] = xpad[:, rows, _window(j * dw, sw, ow)]
     return col
 
 
@@ -97,32 +100,31 @@ def col2im(col: Any, shape: tuple[int, int, int, int], stride: Pair, padding: Pa
            dilation: Pair) -> Any:
     """The adjoint of ``im2col``: add each column entry back onto the pixel it was copied from.
 
-    col (C, kh, kw, N, OH, OW) -> image of ``shape`` (N, C, H, W). The same loop as im2col with
+    col (C, kh, kw, OH, OW, N) -> image of ``shape`` (N, C, H, W). The same loop as im2col with
     ``+=``: overlapping patches add up.
     """
     xp = backend.get_array_module(col)
-    c, kh, kw, n, oh, ow = col.shape
+    c, kh, kw, oh, ow, n = col.shape
     _, _, h, w = shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    img = xp.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=col.dtype)  # (C, N, Hp, Wp)
+    img = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=col.dtype)  # (C, Hp, Wp, N)
     for i in range(kh):
         rows = _window(i * dh, sh, oh)
         for j in range(kw):
-            img[:, :, rows, _window(j * dw, sw, ow)] += col[:, i, j]
-    img = img[:, :, ph:ph + h, pw:pw + w]
-    return xp.ascontiguousarray(img.transpose(1, 0, 2, 3))
+            img[:, rows, _window(j * dw, sw, ow)] += col[:, i, j]
+    img = img[:, ph:ph + h, pw:pw + w]  # cut the padding off
+    return xp.ascontiguousarray(img.transpose(3, 0, 1, 2))
 
 
 def _to_rows(a: Any) -> Any:
-    """(N, C, H, W) -> (C, N*H*W): channels as rows, the layout the matmuls below need."""
-    n, c, h, w = a.shape
-    return a.transpose(1, 0, 2, 3).reshape(c, n * h * w)
+    """(N, C, H, W) -> (C, H*W*N): one row per channel, columns in im2col's order (a copy)."""
+    return a.transpose(1, 2, 3, 0).reshape(a.shape[1], -1)
 
 
 def _from_rows(a: Any, n: int, h: int, w: int) -> Any:
-    """(C, N*H*W) -> (N, C, H, W), contiguous: the inverse of ``_to_rows``."""
+    """(C, H*W*N) -> (N, C, H, W), contiguous: the inverse of ``_to_rows``."""
     xp = backend.get_array_module(a)
-    return xp.ascontiguousarray(a.reshape(-1, n, h, w).transpose(1, 0, 2, 3))
+    return xp.ascontiguousarray(a.reshape(-1, h, w, n).transpose(3, 0, 1, 2))
 
 
 def _contiguous(a: Any) -> Any:
@@ -135,8 +137,8 @@ class Conv2d(Function):
     Shapes: x (N, C, H, W), W (O, C, kh, kw), b (O,) or None, f (N, O, OH, OW), with OH, OW from
     ``get_conv_outsize``.
 
-    As a matmul: f = W2 @ col with W2 = W.reshape(O, C kh kw), col = im2col(x) (C kh kw, N OH OW).
-        dL/dW = G @ col^T            (G = dL/df laid out as (O, N OH OW))
+    As a matmul: f = W2 @ col with W2 = W.reshape(O, C kh kw), col = im2col(x) (C kh kw, OH OW N).
+        dL/dW = G @ col^T            (G = dL/df laid out as (O, OH OW N))
         dL/dx = col2im(W2^T @ G)
         dL/db = sum of G over n, y, z
     """
@@ -147,7 +149,7 @@ class Conv2d(Function):
         n, _, h, w = x.shape
         o, c, kh, kw = weight.shape
         col = im2col(x, kh, kw, stride, padding, dilation)
-        _, _, _, _, oh, ow = col.shape
+        oh, ow = col.shape[3:5]
         out = _from_rows(weight.reshape(o, -1) @ col.reshape(c * kh * kw, -1), n, oh, ow)
         if bias is not None:
             out += bias.reshape(1, o, 1, 1)
@@ -159,15 +161,15 @@ class Conv2d(Function):
     def backward(ctx: Context, grad: Any) -> tuple[Any, ...]:
         col, weight = ctx.saved_tensors
         o = weight.shape[0]
-        g = _to_rows(grad)  # (O, N OH OW)
-        col2 = col.reshape(-1, g.shape[1])  # (C kh kw, N OH OW)
+        g = _to_rows(grad)  # (O, OH OW N)
+        col2 = col.reshape(-1, g.shape[1])  # (C kh kw, OH OW N)
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
             gcol = (weight.reshape(o, -1).T @ g).reshape(col.shape)
             gx = col2im(gcol, ctx.x_shape, *ctx.conv)
         if ctx.needs_input_grad[1]:
             # G @ col^T, computed as (col @ G^T)^T: OpenBLAS is several times slower on the
-            # first form, whose long inner axis (N OH OW) runs along both operands' rows.
+            # first form, whose long inner axis (OH OW N) runs along both operands' rows.
             gw = _contiguous((col2 @ g.T).T).reshape(weight.shape)
         if ctx.needs_input_grad[2]:
             gb = g.sum(axis=1)
@@ -182,8 +184,8 @@ class ConvTranspose2d(Function):
     kh, kw), b (Cout,) or None, f (N, Cout, OH, OW) with OH, OW from ``get_deconv_outsize``.
 
     Being conv2d's adjoint, its backward is a conv2d of the gradient:
-        col   = im2col(G)              G = dL/df, (Cout kh kw, N H W)
-        dL/dx = W2 @ col               (Cin, N H W) -> (N, Cin, H, W)
+        col   = im2col(G)              G = dL/df, (Cout kh kw, H W N)
+        dL/dx = W2 @ col               (Cin, H W N) -> (N, Cin, H, W)
         dL/dW = x_rows @ col^T         (Cin, Cout kh kw)
         dL/db = sum of G over n, y, z
     """
@@ -195,8 +197,8 @@ class ConvTranspose2d(Function):
         _, cout, kh, kw = weight.shape
         oh = get_deconv_outsize(h, kh, stride[0], padding[0], dilation[0], output_padding[0])
         ow = get_deconv_outsize(w, kw, stride[1], padding[1], dilation[1], output_padding[1])
-        x_rows = _to_rows(x)  # (Cin, N H W)
-        col = (weight.reshape(cin, -1).T @ x_rows).reshape(cout, kh, kw, n, h, w)
+        x_rows = _to_rows(x)  # (Cin, H W N)
+        col = (weight.reshape(cin, -1).T @ x_rows).reshape(cout, kh, kw, h, w, n)
         out = col2im(col, (n, cout, oh, ow), stride, padding, dilation)
         if bias is not None:
             out += bias.reshape(1, cout, 1, 1)
@@ -209,7 +211,7 @@ class ConvTranspose2d(Function):
         x_rows, weight = ctx.saved_tensors
         n, cin, h, w = ctx.x_shape
         kh, kw = weight.shape[2:]
-        col = im2col(grad, kh, kw, *ctx.conv).reshape(-1, n * h * w)  # (Cout kh kw, N H W)
+        col = im2col(grad, kh, kw, *ctx.conv).reshape(-1, n * h * w)  # (Cout kh kw, H W N)
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
             gx = _from_rows(weight.reshape(cin, -1) @ col, n, h, w)
