@@ -9,7 +9,7 @@ walk), ``function`` (the op base class), ``ops/`` (every primitive), ``gradcheck
 # tensor first: it defines Tensor, then imports the ops, which import function (and Tensor).
 from tinygan.tensor import Tensor, tensor
 # isort: on
-from tinygan import backend, functional, nn
+from tinygan import backend, functional, losses, nn, optim
 from tinygan.backend import (
     get_default_device,
     get_default_dtype,
@@ -17,9 +17,11 @@ from tinygan.backend import (
     set_default_device,
     set_default_dtype,
 )
-from tinygan.function import Function, enable_grad, is_grad_enabled, no_grad, unbroadcast
-from tinygan.gradcheck import GradcheckError, gradcheck
+from tinygan.cgan import ConditionalGAN
 from tinygan.creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
+from tinygan.function import Function, enable_grad, is_grad_enabled, no_grad, unbroadcast
+from tinygan.gan import GAN, NonFiniteLossError, StepRecord
+from tinygan.gradcheck import GradcheckError, gradcheck
 from tinygan.ops import (
     abs,
     cat,
@@ -40,6 +42,10 @@ from tinygan.serialization import load, save
 __version__ = "0.1.0"
 
 __all__ = [
+    "GAN",
+    "ConditionalGAN",
+    "NonFiniteLossError",
+    "StepRecord",
     "Function",
     "GradcheckError",
     "Tensor",
@@ -59,6 +65,7 @@ __all__ = [
     "is_grad_enabled",
     "load",
     "log",
+    "losses",
     "manual_seed",
     "matmul",
     "maximum",
@@ -67,6 +74,7 @@ __all__ = [
     "no_grad",
     "ones",
     "ones_like",
+    "optim",
     "pad",
     "rand",
     "randn",
