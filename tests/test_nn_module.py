@@ -99,6 +99,15 @@ def test_sequential_indexing():
         nn.Sequential(nn.ReLU(), lambda x: x)
 
 
+def test_apply_visits_every_module_children_first():
+    seq = nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.ReLU(), nn.Tanh()))
+    seen = []
+    assert seq.apply(lambda m: seen.append(type(m).__name__)) is seq
+    assert seen[-1] == "Sequential" and sorted(seen[:-1]) == sorted(
+        ["Linear", "Sequential", "ReLU", "Tanh"])
+    assert seen.index("ReLU") < seen.index("Sequential")  # a child before its parent
+
+
 # -- modes, freezing, devices, dtypes ----------------------------------------------------------
 
 

@@ -186,6 +186,15 @@ class Module:
         for _, b in self.named_buffers():
             yield b
 
+    def apply(self, fn: Any) -> Module:
+        """Call ``fn(module)`` on every sub-module and then on this one; returns self.
+
+        PyTorch's idiom for custom initialisation: ``netG.apply(weights_init)``.
+        """
+        for module in reversed(list(self.modules())):
+            fn(module)
+        return self
+
     # -- modes and gradients ----------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
         """Set training mode on this module and every sub-module; returns self."""
