@@ -34,6 +34,7 @@ class ConditionalGAN(GAN):
     """
 
     conditional = True
+    batch_kind = "an (x, labels) pair"
 
     def __init__(self, generator: Any, discriminator: Any, g_optimizer: Any, d_optimizer: Any,
                  latent_dim: int, num_classes: int, k: int = 1,

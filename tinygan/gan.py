@@ -71,6 +71,19 @@ def frozen(module: Module) -> Iterator[Module]:
             b.data = array
 
 
+@contextlib.contextmanager
+def _buffers_undone_on_failure(module: Module) -> Iterator[None]:
+    """If a NaN stops the step, put back the running statistics its forward passes moved, so
+    the network is left exactly as the last good step left it."""
+    saved = [(b, b.data.copy()) for _, b in module.named_buffers()]
+    try:
+        yield
+    except NonFiniteLossError:
+        for b, array in saved:
+            b.data = array
+        raise
+
+
 def _grad_norm(module: Module) -> float:
     """sqrt(sum of every squared gradient entry of ``module``): the length of its gradient."""
     total = 0.0
@@ -97,6 +110,7 @@ class GAN:
     """
 
     conditional = False
+    batch_kind = "a Tensor"  # what one real batch is, for error messages
 
     def __init__(
         self,
@@ -179,8 +193,9 @@ class GAN:
                 )
             return [real]
         if not isinstance(real, Sequence) or not all(self._is_one_batch(b) for b in real):
-            raise TypeError(f"GAN.step: expected a real batch (k=1) or a list of k real batches, "
-                            f"got {type(real).__name__}")
+            raise TypeError(f"{type(self).__name__}.step: expected one real batch "
+                            f"({self.batch_kind}) when k = 1, or a list of k of them; got "
+                            f"{type(real).__name__}")
         if len(real) != self.k:
             raise ValueError(f"GAN.step: k={self.k} needs {self.k} real batches, got {len(real)}")
         return list(real)
@@ -200,16 +215,17 @@ class GAN:
         with no_grad(), frozen(self.generator):  # detached from G: no graph back into G
             fake = self._G(z, fake_cond)
         self.d_optimizer.zero_grad()
-        real_logits = self._D(x, cond)
-        fake_logits = self._D(fake, fake_cond)
-        loss = losses.discriminator_loss(real_logits, fake_logits)
-        terms = {"loss_d": loss.item(),
-                 "d_real": float(real_logits.sigmoid().mean().item()),
-                 "d_fake": float(fake_logits.sigmoid().mean().item())}
-        self._check("the discriminator loss (Eq. 1)", terms, ["loss_d"])
-        loss.backward()
-        terms["grad_norm_d"] = _grad_norm(self.discriminator)
-        self._check("the discriminator's gradient", terms, ["grad_norm_d"])
+        with _buffers_undone_on_failure(self.discriminator):
+            real_logits = self._D(x, cond)
+            fake_logits = self._D(fake, fake_cond)
+            loss = losses.discriminator_loss(real_logits, fake_logits)
+            terms = {"loss_d": loss.item(),
+                     "d_real": float(real_logits.sigmoid().mean().item()),
+                     "d_fake": float(fake_logits.sigmoid().mean().item())}
+            self._check("the discriminator loss (Eq. 1)", terms, ["loss_d"])
+            loss.backward()
+            terms["grad_norm_d"] = _grad_norm(self.discriminator)
+            self._check("the discriminator's gradient", terms, ["grad_norm_d"])
         self.d_optimizer.step()
         self._last_real = (x, cond)
         return terms
@@ -222,7 +238,7 @@ class GAN:
         z = self.noise(n)
         fake_cond = self._fake_condition(n)
         self.g_optimizer.zero_grad()
-        with frozen(self.discriminator):
+        with _buffers_undone_on_failure(self.generator), frozen(self.discriminator):
             fake_logits = self._D(self._G(z, fake_cond), fake_cond)
             loss_ns = losses.generator_loss_non_saturating(fake_logits)
             # Eq. 2 = E log D(x) + E log(1 - D(G(z))): only the second term depends on G, so G's
@@ -239,8 +255,8 @@ class GAN:
             self._check(f"the generator loss ({'Eq. 5' if key.endswith('ing') else 'Eq. 2'})",
                         terms, [key])
             used.backward()
-        terms["grad_norm_g"] = _grad_norm(self.generator)
-        self._check("the generator's gradient", terms, ["grad_norm_g"])
+            terms["grad_norm_g"] = _grad_norm(self.generator)
+            self._check("the generator's gradient", terms, ["grad_norm_g"])
         self.g_optimizer.step()
         return terms
 

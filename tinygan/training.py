@@ -163,7 +163,7 @@ def fit_loop(gan: Any, data: Any, steps: int, batch_size: int | None,
                                         refresh=False)
                 stop = False
                 for callback in callbacks:
-                    stop = bool(callback(gan, record)) or stop
+                    stop = callback(gan, record) is True or stop
                 if stop:
                     break
                 if flag["stop"]:
