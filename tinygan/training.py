@@ -15,6 +15,8 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from tinygan import backend
+
 __all__ = ["NonFiniteLossError", "StepRecord", "TrainingInterrupted", "fit_loop",
            "get_rng_state", "set_rng_state"]
 
@@ -172,16 +174,8 @@ def fit_loop(gan: Any, data: Any, steps: int, batch_size: int | None,
         bar.close()
 
 
-def get_rng_state(generator: Any) -> Any:
-    """The state of a random generator as plain values (NumPy's ``bit_generator.state``), or
-    None where the array library offers no portable state (then a resume restarts the stream)."""
-    try:
-        return generator.bit_generator.state
-    except AttributeError:
-        return None
-
-
-def set_rng_state(generator: Any, state: Any) -> None:
-    """Put a generator back in a state from ``get_rng_state``."""
-    if state is not None:
-        generator.bit_generator.state = state
+# A generator's state for a checkpoint: NumPy's is a dict of numbers, but CuPy's lives in GPU
+# memory (its bit_generator.state is a method returning a pointer, which a checkpoint cannot
+# hold), so the backend's pair of functions hides the difference.
+get_rng_state = backend.get_rng_state
+set_rng_state = backend.set_rng_state
