@@ -13,6 +13,7 @@ import pytest
 
 import tinygan as tg
 from tinygan import nn
+from tinygan.backend import to_numpy as host
 
 
 @dataclass
@@ -69,7 +70,8 @@ def _randomize_affine(module: nn.Module, seed: int = 1) -> None:
     rng = np.random.default_rng(seed)
     for name, p in module.named_parameters():
         if (name.endswith("weight") and p.ndim == 1) or name.endswith("bias"):
-            p.data[...] = rng.uniform(0.5, 1.5, p.shape)
+            values = tg.tensor(rng.uniform(0.5, 1.5, p.shape), dtype=p.dtype, device=p.device)
+            p.data[...] = values.data
 
 
 def _call_with(module: nn.Module, names: list[str], values: tuple[tg.Tensor, ...], x: Any) -> Any:
@@ -126,10 +128,10 @@ def test_layer_matches_torch(case: LayerCase):
         v = np.random.default_rng(10 + step).standard_normal(out.shape)
         out.backward(v)
         t_out.backward(torch.from_numpy(v))
-        np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(host(x.grad), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
         t_params = dict(theirs.named_parameters())
         for name, p in ours.named_parameters():
-            np.testing.assert_allclose(p.grad, t_params[name].grad.numpy(), rtol=1e-10,
+            np.testing.assert_allclose(host(p.grad), t_params[name].grad.numpy(), rtol=1e-10,
                                        atol=1e-12, err_msg=name)
         t_state = theirs.state_dict()  # running statistics after the step
         for name, value in ours.state_dict().items():
@@ -160,8 +162,8 @@ def test_batchnorm_running_stats_rule():
     out = bn(tg.tensor(x))
     mean, var = x.mean(axis=(0, 2, 3)), x.var(axis=(0, 2, 3))
     m = 4 * 3 * 3
-    np.testing.assert_allclose(bn.running_mean.data, 0.1 * mean, rtol=1e-12)
-    np.testing.assert_allclose(bn.running_var.data, 0.9 + 0.1 * var * m / (m - 1), rtol=1e-12)
+    np.testing.assert_allclose(bn.running_mean.numpy(), 0.1 * mean, rtol=1e-12)
+    np.testing.assert_allclose(bn.running_var.numpy(), 0.9 + 0.1 * var * m / (m - 1), rtol=1e-12)
     assert int(bn.num_batches_tracked.item()) == 1
     # the output is normalised with the biased variance
     expected = (x - mean.reshape(1, 2, 1, 1)) / np.sqrt(var.reshape(1, 2, 1, 1) + 1e-5)
@@ -170,15 +172,17 @@ def test_batchnorm_running_stats_rule():
 
 def test_batchnorm_eval_uses_running_stats_and_leaves_them():
     bn = nn.BatchNorm1d(3).double()
-    bn.running_mean.data[...] = [1.0, -2.0, 0.5]
-    bn.running_var.data[...] = [4.0, 0.25, 1.0]
+    state = bn.state_dict()
+    state["running_mean"] = np.array([1.0, -2.0, 0.5])
+    state["running_var"] = np.array([4.0, 0.25, 1.0])
+    bn.load_state_dict(state)
     bn.eval()
     x = np.random.default_rng(0).standard_normal((1, 3))  # a batch of one is fine in eval
     out = bn(tg.tensor(x))
     np.testing.assert_allclose(out.numpy(), (x - [1.0, -2.0, 0.5]) / np.sqrt(
         np.array([4.0, 0.25, 1.0]) + 1e-5), rtol=1e-12)
     assert int(bn.num_batches_tracked.item()) == 0
-    np.testing.assert_array_equal(bn.running_mean.data, [1.0, -2.0, 0.5])
+    np.testing.assert_array_equal(bn.running_mean.numpy(), [1.0, -2.0, 0.5])
 
 
 def test_batchnorm_needs_two_values_per_channel_in_training():
@@ -199,8 +203,8 @@ def test_functional_batch_norm_matches_torch():
         ref = torch.nn.functional.batch_norm(torch.tensor(x), t_rm, t_rv, torch.tensor(w),
                                              torch.tensor(b), training, 0.2, 1e-4)
         np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(ours_rm.data, t_rm.numpy(), rtol=1e-12)
-        np.testing.assert_allclose(ours_rv.data, t_rv.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(ours_rm.numpy(), t_rm.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(ours_rv.numpy(), t_rv.numpy(), rtol=1e-12)
 
 
 # -- Dropout ---------------------------------------------------------------------------------
@@ -216,7 +220,7 @@ def test_dropout_train_masks_and_scales_eval_is_identity():
     np.testing.assert_allclose(out.numpy()[kept], 1 / 0.75, rtol=1e-6)
     v = np.random.default_rng(0).standard_normal(out.shape).astype(np.float32)
     out.backward(v)
-    np.testing.assert_allclose(x.grad, v * kept / 0.75, rtol=1e-6)
+    np.testing.assert_allclose(host(x.grad), v * kept / 0.75, rtol=1e-6)
     assert out.dtype == np.float32
     layer.eval()
     assert layer(x) is x
@@ -248,7 +252,7 @@ def test_embedding_matches_torch_with_repeats_and_padding():
     tg.manual_seed(0)
     ours = nn.Embedding(6, 3, padding_idx=2).double()
     theirs = torch.nn.Embedding(6, 3, padding_idx=2).double()
-    assert np.all(ours.weight.data[2] == 0)
+    assert np.all(ours.weight.numpy()[2] == 0)
     theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
     idx = np.array([[1, 2, 1], [5, 0, 1]])
     out, t_out = ours(idx), theirs(torch.from_numpy(idx))
@@ -256,7 +260,7 @@ def test_embedding_matches_torch_with_repeats_and_padding():
     v = np.random.default_rng(0).standard_normal(out.shape)
     out.backward(v)
     t_out.backward(torch.from_numpy(v))
-    np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(host(ours.weight.grad), theirs.weight.grad.numpy(), rtol=1e-12)
 
 
 def test_embedding_gradcheck():
@@ -330,12 +334,13 @@ def test_functional_linear_matches_torch():
     assert tg.gradcheck(tg.functional.linear, *xs)
 
 
-@pytest.mark.parametrize("layer, shape", [
-    (nn.Linear(3, 2), (4, 3)), (nn.Conv2d(1, 2, 3), (1, 1, 4, 4)),
-    (nn.ConvTranspose2d(1, 2, 3), (1, 1, 4, 4)), (nn.BatchNorm1d(3), (4, 3)),
+@pytest.mark.parametrize("make, shape", [
+    (lambda: nn.Linear(3, 2), (4, 3)), (lambda: nn.Conv2d(1, 2, 3), (1, 1, 4, 4)),
+    (lambda: nn.ConvTranspose2d(1, 2, 3), (1, 1, 4, 4)), (lambda: nn.BatchNorm1d(3), (4, 3)),
 ])
-def test_input_dtype_must_match_the_weights(layer, shape):
+def test_input_dtype_must_match_the_weights(make, shape):
     """float32 weights and a float64 input would give the weights float64 gradients."""
+    layer = make()
     x = tg.tensor(np.ones(shape))  # a NumPy float64 array keeps its dtype
     with pytest.raises(TypeError, match="input is float64 but the weights are float32"):
         layer(x)
