@@ -131,7 +131,7 @@ def plot_figure1(
         if show_d_star:
             # D* is 0/0 where neither density has mass: draw it only where one of them does.
             mass = p_data + p_g
-            d_star = np.where(mass > 1e-3 * mass.max(), p_data / np.maximum(mass, 1e-300), np.nan)
+            d_star = np.where(mass > 1e-2 * mass.max(), p_data / np.maximum(mass, 1e-300), np.nan)
             ax2.plot(x, d_star, **DSTAR_STYLE)
         ax2.axhline(0.5, color="0.6", linewidth=0.8)
         ax2.set_ylim(0.0, 1.05)
@@ -152,18 +152,19 @@ def figure1(
     x_range: tuple[float, float],
     n: int = 10_000,
     *,
+    seed: int = 0,
     show_d_star: bool = True,
     ax: Axes | None = None,
     title: str | None = None,
 ) -> Figure:
     """Figure 1 for a 1-D ``tinygan.GAN``: ``n`` samples of G, and D evaluated on a grid.
 
-    ``data_pdf(x)`` is the data density (for gauss1d, the N(4, 1.25^2) density); ``x_range``
-    the interval to draw. D is evaluated in eval mode without recording a graph, and the GAN's
-    training state (modes, random generator) is left as it was.
+    ``data_pdf(x)`` is the data density (for gauss1d, ``Gaussian1D().pdf``); ``x_range`` the
+    interval to draw. G's noise comes from a private generator seeded with ``seed``, and D is
+    evaluated in eval mode without a graph, so drawing leaves the training exactly as it was.
     """
     x = np.linspace(x_range[0], x_range[1], 400)
-    fake = gan.sample(n)
+    fake = gan.sample(n, seed=seed)
     d = gan.discriminate(x.reshape(-1, 1))
     return plot_figure1(x, data_pdf(x), fake, d, show_d_star=show_d_star, ax=ax, title=title)
 
