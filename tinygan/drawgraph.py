@@ -164,11 +164,24 @@ def draw_graph(
             style, color = "round,pad=0.3", COLORS[kind]
         texts[k] = ax.text(x, y[k], label, ha="center", va="center", fontsize=8, zorder=3,
                            bbox={"boxstyle": style, "facecolor": color, "edgecolor": "0.3"})
+    # One arrow per use: u * u draws two arrows from u into Mul, bent apart. An arrow that skips
+    # columns is bent too, so it cannot hide behind the nodes drawn on a row between its ends.
+    uses: dict[tuple[Any, Any], int] = {}
+    for k, obj in nodes.items():
+        if k[0] == "op":
+            for x in obj.inputs:
+                if isinstance(x, Tensor):
+                    uses[(("t", id(x)), k)] = uses.get((("t", id(x)), k), 0) + 1
     for a, b in edges:
-        ax.annotate("", xy=(level[b] - lo, y[b]), xytext=(level[a] - lo, y[a]), zorder=2,
-                    arrowprops={"arrowstyle": "-|>", "color": "0.35", "shrinkA": 2,
-                                "shrinkB": 2, "patchA": texts[a].get_bbox_patch(),
-                                "patchB": texts[b].get_bbox_patch()})
+        count = uses.get((a, b), 1)
+        skip = 0.35 if level[b] - level[a] > 1 else 0.0
+        for use in range(count):
+            rad = skip + 0.3 * (use - (count - 1) / 2)
+            ax.annotate("", xy=(level[b] - lo, y[b]), xytext=(level[a] - lo, y[a]), zorder=2,
+                        arrowprops={"arrowstyle": "-|>", "color": "0.35", "shrinkA": 2,
+                                    "shrinkB": 2, "patchA": texts[a].get_bbox_patch(),
+                                    "patchB": texts[b].get_bbox_patch(),
+                                    "connectionstyle": f"arc3,rad={rad:.2f}"})
     ax.set_xlim(-0.7, n_cols - 0.3)
     ax.set_ylim(-n_rows / 2 - 0.2, n_rows / 2 + 0.2)
     ax.set_axis_off()
