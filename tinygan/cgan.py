@@ -38,9 +38,10 @@ class ConditionalGAN(GAN):
 
     def __init__(self, generator: Any, discriminator: Any, g_optimizer: Any, d_optimizer: Any,
                  latent_dim: int, num_classes: int, k: int = 1,
-                 generator_loss: str = "non_saturating", device: Any = None) -> None:
+                 generator_loss: str = "non_saturating", device: Any = None,
+                 g_scheduler: Any = None, d_scheduler: Any = None) -> None:
         super().__init__(generator, discriminator, g_optimizer, d_optimizer, latent_dim, k,
-                         generator_loss, device)
+                         generator_loss, device, g_scheduler, d_scheduler)
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
             raise ValueError(f"ConditionalGAN: num_classes must be an integer >= 2, got "
                              f"{num_classes!r}")
