@@ -19,7 +19,7 @@ import tinygan as tg
 import tinygan.losses as L
 import tinygan.nn as nn
 import tinygan.optim as optim
-from tinygan import backend, cli, metrics, models
+from tinygan import backend, classifier, cli, metrics, models
 from tinygan.data import Gaussian1D, Ring2D, batches, infinite_batches
 
 
@@ -306,3 +306,16 @@ def test_command_line_without_cupy_says_how_to_install(monkeypatch, tmp_path, ca
                        "cuda", "--quiet"])
     assert status == 2
     assert 'pip install "tinygan[cuda12]"' in capsys.readouterr().err
+
+
+def test_mnist_classifier_scores_on_the_device(fake_cuda):
+    images = np.random.default_rng(0).uniform(-1, 1, (40, 1, 28, 28)).astype(np.float32)
+    on_cpu = classifier.predict(images, classifier.load_classifier(device="cpu"), batch_size=16)
+    model = classifier.load_classifier(device="cuda")
+    assert _on_device([p.data for p in model.parameters()], fake_cuda)
+    on_device = classifier.predict(tg.tensor(images, device="cuda"), model, batch_size=16)
+    for a, b in zip(on_device, on_cpu):
+        assert isinstance(a, np.ndarray)
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    score = classifier.classifier_score(images, images[::-1], classifier=model, batch_size=16)
+    assert score["n_samples"] == 40 and np.isfinite(score["frechet_distance"])
