@@ -260,3 +260,12 @@ def test_op_on_the_device_matches_the_cpu_and_stays_there(case: OpCase, fake_cud
             np.testing.assert_allclose(backend.to_numpy(x.grad), cpu_x.grad, rtol=1e-12,
                                        atol=1e-14, err_msg=f"gradient of input {i}")
     assert tg.gradcheck(case.fn, *xs, **case.gradcheck_kw)
+
+
+def test_gradcheck_in_random_directions_on_the_device(cuda):
+    """Inputs above max_elements are checked along random directions made on the host."""
+    rng = np.random.default_rng(0)
+    x = tg.tensor(rng.standard_normal((30, 25)), dtype=np.float64, requires_grad=True)
+    w = tg.tensor(rng.standard_normal((25, 3)), dtype=np.float64, requires_grad=True)
+    assert tg.gradcheck(lambda x, w: (x @ w).tanh(), x, w, max_elements=64)
+    assert isinstance(x.data, cuda.ndarray)
