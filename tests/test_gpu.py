@@ -83,6 +83,15 @@ def test_op_on_the_gpu_matches_numpy(case: OpCase, gpu):
     for g, c in zip(gpu_grads, cpu_grads):
         np.testing.assert_allclose(g, c, rtol=1e-9, atol=1e-11)
 
+    # CuPy's type promotion is its own: float32 must stay float32 there too, forward and back.
+    xs = [tg.tensor(a, dtype=np.float32, requires_grad=r) for a, r in zip(arrays, needs)]
+    out = case.fn(*xs)
+    out.backward(tg.ones(*out.shape, dtype=out.dtype))
+    if case.keeps_dtype:
+        assert out.dtype == np.float32
+    for x in xs:
+        assert x.grad is None or x.grad.dtype == np.float32
+
 
 def test_random_state_survives_a_checkpoint(gpu, tmp_path):
     gen = backend.generator("cuda")
