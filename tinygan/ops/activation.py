@@ -20,8 +20,9 @@ class ReLU(Function):
     def forward(ctx: Context, x: Any) -> Any:
         mask = x > 0
         ctx.save_for_backward(mask)
-        # where, not x * mask: -1.0 * 0 is -0.0, which would print as "-0." in a relu's output
-        return backend.get_array_module(x).where(mask, x, x.dtype.type(0))
+        # maximum, not x * mask (-1.0 * 0 is -0.0, which prints as "-0." in a relu's output),
+        # nor where(mask, x, 0): NumPy's where is ~15x slower than maximum on a random mask.
+        return backend.get_array_module(x).maximum(x, 0)
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> Any:
@@ -38,16 +39,22 @@ class LeakyReLU(Function):
     """f(x) = x for x > 0, else s x.   df/dx = 1 for x > 0, else s (s at x = 0, as PyTorch)."""
 
     @staticmethod
+    def slope(mask: Any, negative_slope: float, dtype: Any) -> Any:
+        """df/dx: 1 where x > 0 (mask), else s, as an array of ``dtype``. Written as arithmetic
+        on the mask, 1 * mask + s * (1 - mask): NumPy's where(mask, 1, s) is ~15x slower."""
+        return mask.astype(dtype) * (1 - negative_slope) + negative_slope
+
+    @staticmethod
     def forward(ctx: Context, x: Any, negative_slope: float) -> Any:
-        xp = backend.get_array_module(x)
-        slope = xp.where(x > 0, x.dtype.type(1), x.dtype.type(negative_slope))
-        ctx.save_for_backward(slope)
-        return x * slope
+        mask = x > 0
+        ctx.save_for_backward(mask)  # a bool mask: a quarter of the memory of a float slope
+        ctx.negative_slope = negative_slope
+        return x * LeakyReLU.slope(mask, negative_slope, x.dtype)
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any, None]:
-        (slope,) = ctx.saved_tensors
-        return grad * slope, None
+        (mask,) = ctx.saved_tensors
+        return grad * LeakyReLU.slope(mask, ctx.negative_slope, grad.dtype), None
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
