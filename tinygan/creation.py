@@ -24,13 +24,17 @@ def _make(array: Any, requires_grad: bool) -> Tensor:
     return Tensor(array, requires_grad=requires_grad)
 
 
-def zeros(*shape: Shape, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(
+    *shape: Shape, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """A tensor of zeros (default dtype and device unless given)."""
     xp = backend.get_device(device).xp
     return _make(xp.zeros(_shape(shape), dtype=dtype or backend.get_default_dtype()), requires_grad)
 
 
-def ones(*shape: Shape, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(
+    *shape: Shape, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """A tensor of ones (default dtype and device unless given)."""
     xp = backend.get_device(device).xp
     return _make(xp.ones(_shape(shape), dtype=dtype or backend.get_default_dtype()), requires_grad)
@@ -66,11 +70,15 @@ def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any 
     return Tensor(xp.arange(start, stop, step, dtype=dt))
 
 
-def randn(*shape: Shape, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def randn(
+    *shape: Shape, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Samples of N(0, 1) from the seeded generator (see ``manual_seed``)."""
     return _make(backend.randn(_shape(shape), dtype, device), requires_grad)
 
 
-def rand(*shape: Shape, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def rand(
+    *shape: Shape, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Samples of U[0, 1) from the seeded generator (see ``manual_seed``)."""
     return _make(backend.rand(_shape(shape), dtype, device), requires_grad)
