@@ -36,30 +36,55 @@ def summary(times: Sequence[float]) -> dict[str, float]:
             "n": len(ms)}
 
 
-def interleaved(runs: dict[str, Callable[[int], Any]], repeats: int,
-                warmup: int = 2) -> dict[str, dict[str, float]]:
-    """Time each function of ``runs`` (``fn(i)``, i the repeat number) ``repeats`` times,
-    alternating between them (and alternating which goes first), so that a change of load on
-    the machine hits every library alike. A function may carry an untimed ``fn.prepare()``,
-    run just before each timed call. Returns ``summary`` of each."""
+WARMUP_S = 0.15  # untimed seconds at the start of each block (run.py --quick lowers it)
+
+
+def interleaved(runs: dict[str, Callable[[int], Any]], repeats: int, rounds: int = 6,
+                warmup_s: float | None = None) -> dict[str, dict[str, float]]:
+    """Time each function of ``runs`` (``fn(i)``, i a call counter) ``repeats`` times, in
+    ``rounds`` alternating blocks (A's block, B's block, then B, A, ...), so that a change of
+    load on the machine hits every library alike.
+
+    Each block starts with untimed calls for ``warmup_s`` seconds. That is needed, not cosmetic:
+    after its work, each library's thread pool keeps spinning for a while (OpenBLAS's threads
+    for ~0.1 s, PyTorch's OpenMP threads too), and on 2 cores a call made by the other library
+    in that time runs ~30x slower. Timing calls that alternate one by one measures the spinning.
+
+    A function may carry an untimed ``fn.prepare()``, run just before each timed call.
+    Returns ``summary`` of each function's times.
+    """
+    warmup_s = WARMUP_S if warmup_s is None else warmup_s
     names = list(runs)
     times: dict[str, list[float]] = {name: [] for name in names}
-    for i in range(warmup + repeats):
-        for name in (names if i % 2 == 0 else names[::-1]):
+    calls = dict.fromkeys(names, 0)
+    rounds = max(1, min(rounds, repeats))
+    for r in range(rounds):
+        k = repeats // rounds + (r < repeats % rounds)
+        for name in (names if r % 2 == 0 else names[::-1]):
             fn = runs[name]
             prepare = getattr(fn, "prepare", None)
-            if prepare is not None:
-                prepare()
-            t0 = time.perf_counter()
-            fn(i)
-            if i >= warmup:
+            end = time.perf_counter() + warmup_s
+            while True:  # untimed warm-up: at least one call, and warmup_s seconds
+                if prepare is not None:
+                    prepare()
+                fn(calls[name])
+                calls[name] += 1
+                if time.perf_counter() >= end:
+                    break
+            for _ in range(k):
+                if prepare is not None:
+                    prepare()
+                t0 = time.perf_counter()
+                fn(calls[name])
                 times[name].append(time.perf_counter() - t0)
+                calls[name] += 1
     return {name: summary(t) for name, t in times.items()}
 
 
 def gemm_gflops(n: int = 1024, repeats: int = 10) -> float:
     """The machine's float32 matrix-multiply rate through NumPy (its BLAS), in GFLOP/s: the
-    median over repeats of an n x n by n x n product (2 n^3 floating-point operations)."""
+    best of ``repeats`` n x n by n x n products (2 n^3 floating-point operations). The best, not
+    the median: it is the rate the hardware can reach, which a busy machine only hides."""
     rng = np.random.default_rng(0)
     a = rng.standard_normal((n, n), dtype=np.float32)
     b = rng.standard_normal((n, n), dtype=np.float32)
@@ -70,7 +95,7 @@ def gemm_gflops(n: int = 1024, repeats: int = 10) -> float:
         t0 = time.perf_counter()
         np.matmul(a, b, out=out)
         times.append(time.perf_counter() - t0)
-    return 2 * n**3 / statistics.median(times) / 1e9
+    return 2 * n**3 / min(times) / 1e9
 
 
 def blas_threads() -> str:

@@ -190,6 +190,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if torch is not None and not args.no_torch:
         torch.set_num_threads(args.threads)
         libs.append("torch")
+    if args.quick:
+        common.WARMUP_S = 0.02
     info = common.machine_info()
     gemm = common.gemm_gflops(256 if args.quick else 1024, 3 if args.quick else 10)
     print(f"float32 GEMM {gemm:.0f} GFLOP/s; load {info['load_start']}", flush=True)
