@@ -40,21 +40,31 @@ class LeakyReLU(Function):
 
     @staticmethod
     def slope(mask: Any, negative_slope: float, dtype: Any) -> Any:
-        """df/dx: 1 where x > 0 (mask), else s, as an array of ``dtype``. Written as arithmetic
-        on the mask, 1 * mask + s * (1 - mask): NumPy's where(mask, 1, s) is ~15x slower."""
-        return mask.astype(dtype) * (1 - negative_slope) + negative_slope
+        """df/dx: 1 where x > 0 (mask), else s, as a new array of ``dtype``.
+
+        Written as arithmetic on the mask, s + (1 - s) * mask, in place in one new array
+        (NumPy's where(mask, 1, s) is ~15x slower, and every fresh array costs page faults).
+        """
+        slope = mask.astype(dtype)  # 1.0 where x > 0, else 0.0 (a new array)
+        slope *= 1 - negative_slope
+        slope += negative_slope
+        return slope
 
     @staticmethod
     def forward(ctx: Context, x: Any, negative_slope: float) -> Any:
         mask = x > 0
         ctx.save_for_backward(mask)  # a bool mask: a quarter of the memory of a float slope
         ctx.negative_slope = negative_slope
-        return x * LeakyReLU.slope(mask, negative_slope, x.dtype)
+        out = LeakyReLU.slope(mask, negative_slope, x.dtype)
+        out *= x  # f = slope * x
+        return out
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any, None]:
         (mask,) = ctx.saved_tensors
-        return grad * LeakyReLU.slope(mask, ctx.negative_slope, grad.dtype), None
+        gx = LeakyReLU.slope(mask, ctx.negative_slope, grad.dtype)
+        gx *= grad  # dL/dx = slope * dL/df
+        return gx, None
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
