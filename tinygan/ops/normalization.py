@@ -47,22 +47,29 @@ class BatchNorm(Function):
         axes = (0, *range(2, x.ndim))
         shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
         m = x.size // x.shape[1]
+        xp = backend.get_array_module(x)
+        # Two new arrays of x's size, reused in place: every fresh array costs page faults and
+        # a pass over memory, which is most of what an elementwise op spends.
         if training:
             mean = x.mean(axis=axes)
-            centered = x - mean.reshape(shape)
-            var = (centered * centered).mean(axis=axes)
+            xhat = x - mean.reshape(shape)  # x - mu, made into xhat in place below
+            out = xhat * xhat  # (x - mu)^2, for the variance; its memory becomes the output
+            var = out.mean(axis=axes)
             if running_mean is not None:  # update in place: these are the module's buffers
                 running_mean *= 1 - momentum
                 running_mean += momentum * mean
                 running_var *= 1 - momentum
                 running_var += (momentum * m / (m - 1)) * var
         else:
-            centered = x - running_mean.reshape(shape)
+            xhat = x - running_mean.reshape(shape)
+            out = xp.empty_like(xhat)
             var = running_var
-        xp = backend.get_array_module(x)
         inv_std = 1 / xp.sqrt(var + eps)
-        xhat = centered * inv_std.reshape(shape)
-        out = xhat * weight.reshape(shape) if weight is not None else xhat.copy()
+        xhat *= inv_std.reshape(shape)  # xhat = (x - mu) / sqrt(var + eps)
+        if weight is not None:
+            xp.multiply(xhat, weight.reshape(shape), out=out)  # gamma * xhat
+        else:
+            out[...] = xhat
         if bias is not None:
             out += bias.reshape(shape)
         ctx.save_for_backward(xhat, inv_std, weight)
@@ -73,16 +80,21 @@ class BatchNorm(Function):
     def backward(ctx: Context, grad: Any) -> tuple[Any, ...]:
         xhat, inv_std, weight = ctx.saved_tensors
         shape, m = ctx.shape, ctx.m
+        xp = backend.get_array_module(grad)
         gbeta = grad.sum(axis=ctx.axes)
-        ggamma = (grad * xhat).sum(axis=ctx.axes)
-        gx = None
+        gx = grad * xhat  # G * xhat, summed for dL/dgamma; its memory is reused for dL/dx
+        ggamma = gx.sum(axis=ctx.axes)
         if ctx.needs_input_grad[0]:
-            scale = inv_std * weight if weight is not None else inv_std
-            if ctx.training:
-                gx = grad - (gbeta / m).reshape(shape) - xhat * (ggamma / m).reshape(shape)
-                gx *= scale.reshape(shape)
+            scale = (inv_std * weight if weight is not None else inv_std).reshape(shape)
+            if ctx.training:  # gx = scale (G - xhat dL/dgamma / m - dL/dbeta / m), in place
+                xp.multiply(xhat, (ggamma / m).reshape(shape), out=gx)
+                xp.subtract(grad, gx, out=gx)
+                gx -= (gbeta / m).reshape(shape)
+                gx *= scale
             else:
-                gx = grad * scale.reshape(shape)
+                xp.multiply(grad, scale, out=gx)
+        else:
+            gx = None
         gw = ggamma if ctx.needs_input_grad[1] else None
         gb = gbeta if ctx.needs_input_grad[2] else None
         return gx, gw, gb, None, None, None, None, None
