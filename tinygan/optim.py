@@ -334,10 +334,16 @@ class Adam(Optimizer):
         state["step"] += 1
         t = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
+        # Everything in place, with one scratch array of the parameter's size (`work`) instead
+        # of a new array for every intermediate (each costs page faults and a pass over memory);
+        # the operations and their order are those of the one-line formulas in the docstring.
+        work = xp.multiply(grad, 1 - beta1, out=xp.empty_like(p.data))
         m *= beta1
-        m += (1 - beta1) * grad
+        m += work  # m = β1 m + (1 - β1) g
+        xp.multiply(grad, grad, out=work)
+        work *= 1 - beta2
         v *= beta2
-        v += (1 - beta2) * (grad * grad)
+        v += work  # v = β2 v + (1 - β2) g²
         bias_correction1 = 1 - beta1**t  # Python floats: no float64 arrays in a float32 model
         bias_correction2 = 1 - beta2**t
         if group["amsgrad"]:
@@ -345,5 +351,9 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = xp.zeros_like(p.data)
             v = xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
         # sqrt(v̂) + ε, with v̂ = v / bias_correction2, written as in torch for the same rounding
-        denom = xp.sqrt(v) / math.sqrt(bias_correction2) + group["eps"]
-        p.data -= (group["lr"] / bias_correction1) * (m / denom)
+        denom = xp.sqrt(v, out=work)
+        denom /= math.sqrt(bias_correction2)
+        denom += group["eps"]
+        step = xp.divide(m, denom, out=work)  # m / (sqrt(v̂) + ε)
+        step *= group["lr"] / bias_correction1
+        p.data -= step
