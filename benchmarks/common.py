@@ -98,8 +98,45 @@ def gemm_gflops(n: int = 1024, repeats: int = 10) -> float:
     return 2 * n**3 / min(times) / 1e9
 
 
+def _openblas() -> Any:
+    """NumPy's OpenBLAS as a ctypes library (found among the loaded libraries), or None."""
+    import ctypes  # noqa: PLC0415
+
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "openblas" in line.lower()}
+    except OSError:
+        return None
+    for path in sorted(paths):
+        try:
+            return ctypes.CDLL(path)
+        except OSError:
+            continue
+    return None
+
+
+_BLAS_SETTERS = ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_",
+                 "openblas_set_num_threads")
+_BLAS_GETTERS = ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
+                 "openblas_get_num_threads")
+
+
+def set_blas_threads(n: int) -> bool:
+    """Set how many threads NumPy's OpenBLAS uses (as threadpoolctl does); False if it cannot."""
+    lib = _openblas()
+    for name in _BLAS_SETTERS:
+        if lib is not None and hasattr(lib, name):
+            getattr(lib, name)(int(n))
+            return True
+    return False
+
+
 def blas_threads() -> str:
-    """How many threads NumPy's BLAS may use, as far as the environment says."""
+    """How many threads NumPy's BLAS uses (asked of OpenBLAS, else read from the environment)."""
+    lib = _openblas()
+    for name in _BLAS_GETTERS:
+        if lib is not None and hasattr(lib, name):
+            return str(getattr(lib, name)())
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         if os.environ.get(var):
             return f"{os.environ[var]} ({var})"

@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--blas-threads", type=int, default=None)
     parser.add_argument("--tracemalloc", action="store_true")
     args = parser.parse_args(argv)
 
@@ -72,6 +73,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     else:
         sys.modules["torch"] = None  # type: ignore[assignment]  (so twins does not import it)
     import twins  # noqa: PLC0415  (imports tinygan; torch only if installed and imported above)
+
+    if args.blas_threads is not None:
+        import common  # noqa: PLC0415
+
+        common.set_blas_threads(args.blas_threads)
 
     after_import = _status("VmRSS")
     setup = twins.build(args.setup, args.batch_size)

@@ -33,7 +33,7 @@ from common import fmt_ms, fmt_ratio, interleaved, table, torch  # noqa: E402
 
 import tinygan  # noqa: E402
 
-BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+MARKERS = "<!-- {}:begin -->", "<!-- {}:end -->"
 REPEATS = {"gauss1d": 300, "ring2d": 200, "mlp-mnist": 60, "dcgan-mnist": 25}
 
 
@@ -78,11 +78,15 @@ def traced_peak(name: str, batch_size: int | None, steps: int) -> float:
     return peak
 
 
-def rss_runs(libs: list[str], steps: int, batch_size: int | None) -> dict[str, Any]:
+def rss_runs(libs: list[str], steps: int, batch_size: int | None,
+             args: argparse.Namespace) -> dict[str, Any]:
     """memory.py in a fresh process per library, on dcgan-mnist."""
     out = {}
     for lib in libs:
-        cmd = [sys.executable, str(HERE / "memory.py"), "--lib", lib, "--steps", str(steps)]
+        cmd = [sys.executable, str(HERE / "memory.py"), "--lib", lib, "--steps", str(steps),
+               "--threads", str(args.threads)]
+        if args.blas_threads is not None:
+            cmd += ["--blas-threads", str(args.blas_threads)]
         if batch_size is not None:
             cmd += ["--batch-size", str(batch_size)]
         done = subprocess.run(cmd, capture_output=True, text=True, check=True)
@@ -136,8 +140,8 @@ def memory_table(traced: dict[str, float], rss: dict[str, Any]) -> str:
 def render(info: dict[str, Any], gemm: float, steps: str, memory: str, ops: str,
            args: argparse.Namespace) -> str:
     lines = [
-        f"Measured {info['date']} by `python benchmarks/run.py"
-        f"{' --quick' if args.quick else ''}` on {info['machine']} ({info['cpu']}); "
+        f"Measured {info['date']} by `python benchmarks/run.py{args.command}` on "
+        f"{info['machine']} ({info['cpu']}); "
         f"load average (1/5/15 min) {info['load_start']} at the start, {info['load_end']} at "
         "the end (the machine is shared: figures are medians over repeats, ± half the IQR).",
         "",
@@ -158,13 +162,15 @@ def render(info: dict[str, Any], gemm: float, steps: str, memory: str, ops: str,
     return "\n".join(lines) + "\n"
 
 
-def write_readme(path: Path, body: str) -> None:
-    text = path.read_text() if path.exists() else f"{BEGIN}\n{END}\n"
-    if BEGIN not in text or END not in text:
-        raise ValueError(f"{path} has no {BEGIN} ... {END} section to rewrite")
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    path.write_text(f"{head}{BEGIN}\n{body}{END}{tail}")
+def write_readme(path: Path, body: str, section: str = "results") -> None:
+    """Replace what stands between the section's begin and end markers in ``path``."""
+    begin, end = (m.format(section) for m in MARKERS)
+    text = path.read_text() if path.exists() else f"{begin}\n{end}\n"
+    if begin not in text or end not in text:
+        raise ValueError(f"{path} has no {begin} ... {end} section to rewrite")
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{begin}\n{body}{end}{tail}")
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -177,14 +183,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--batch-size", type=int, default=None,
                         help="override SPEC's batch sizes (for tests)")
     parser.add_argument("--threads", type=int, default=2, help="PyTorch's threads")
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="NumPy's (OpenBLAS) threads; default: NumPy's own choice")
     parser.add_argument("--memory-steps", type=int, default=None)
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("--no-ops", action="store_true")
     parser.add_argument("--readme", type=Path, default=None,
                         help="file whose results section to rewrite (default: benchmarks/"
                         "README.md for a full run)")
+    parser.add_argument("--section", default="results",
+                        help="which marked section of the README to rewrite")
     parser.add_argument("--json", type=Path, default=None, help="also save the raw figures")
     args = parser.parse_args(argv)
+    args.command = "".join(f" {a}" for a in (sys.argv[1:] if argv is None else argv))
 
     libs = ["tinygan"]
     if torch is not None and not args.no_torch:
@@ -192,6 +203,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         libs.append("torch")
     if args.quick:
         common.WARMUP_S = 0.02
+    if args.blas_threads is not None and not common.set_blas_threads(args.blas_threads):
+        print("could not set NumPy's BLAS threads (not OpenBLAS?); using its default")
     info = common.machine_info()
     gemm = common.gemm_gflops(256 if args.quick else 1024, 3 if args.quick else 10)
     print(f"float32 GEMM {gemm:.0f} GFLOP/s; load {info['load_start']}", flush=True)
@@ -208,7 +221,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     mem_steps = args.memory_steps if args.memory_steps is not None else (3 if args.quick else 20)
     traced = {name: traced_peak(name, args.batch_size, 2 if args.quick else 5)
               for name in args.setups}
-    rss = rss_runs(libs, mem_steps, args.batch_size) if mem_steps > 0 else {}
+    rss = rss_runs(libs, mem_steps, args.batch_size, args) if mem_steps > 0 else {}
     memory_md = memory_table(traced, rss)
     print(memory_md, flush=True)
 
@@ -224,7 +237,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     readme = args.readme if args.readme is not None else (
         None if args.quick else HERE / "README.md")
     if readme is not None:
-        write_readme(readme, body)
+        write_readme(readme, body, args.section)
         print(f"wrote {readme}")
     raw = {"info": info, "gemm_gflops": gemm, "steps": results, "traced_mb": traced, "rss": rss}
     if args.json is not None:
