@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gauss-steps", type=int, default=3000)
     parser.add_argument("--ring-steps", type=int, default=None,
                         help="default: the ring2d set-up's own step count")
-    parser.add_argument("--mnist-steps", type=int, default=5000)
+    parser.add_argument("--mnist-steps", type=int, default=20_000)
     parser.add_argument("--mnist-checkpoint", type=Path, default=None,
                         help="a checkpoint of `tinygan train mlp-mnist` instead of training here")
     parser.add_argument("--data", default=None, help="the MNIST folder (default TINYGAN_DATA)")
