@@ -242,10 +242,17 @@ def cmd_sample(args: argparse.Namespace) -> int:
         raise CLIError(f"-n must be at least 1, got {args.n}")
     setup, gan = _restore(_load_checkpoint(Path(args.checkpoint)), _device(args.device))
     if setup.num_classes is not None:
-        labels = ([int(v) for v in args.labels.split(",")] if args.labels
-                  else list(range(setup.num_classes)))
-        samples = gan.sample(args.n, labels=[labels[i % len(labels)] for i in range(args.n)],
-                             seed=args.seed)
+        try:
+            labels = ([int(v) for v in args.labels.split(",")] if args.labels
+                      else list(range(setup.num_classes)))
+        except ValueError:
+            raise CLIError(f"--labels {args.labels}: expected digits separated by commas, "
+                           "e.g. 3 or 0,1,2") from None
+        try:
+            samples = gan.sample(args.n, labels=[labels[i % len(labels)] for i in range(args.n)],
+                                 seed=args.seed)
+        except ValueError as exc:
+            raise CLIError(str(exc)) from None
     else:
         samples = gan.sample(args.n, seed=args.seed)
     array = samples.numpy()
