@@ -19,8 +19,12 @@ from pathlib import Path
 
 import pytest
 
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
+try:
+    import nbclient
+    import nbformat
+except ImportError as exc:  # the test extras are missing: fail and say so, never skip quietly
+    nbclient = nbformat = None
+    MISSING = str(exc)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -38,7 +42,10 @@ MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-image
                "t10k-labels-idx1-ubyte")
 
 
-def _read(name: str) -> nbformat.NotebookNode:
+def _read(name: str) -> object:
+    if nbformat is None:
+        pytest.fail(f"{MISSING}: the notebook tests need nbformat and nbclient; install the test "
+                    f"extras with `python -m pip install -e '.[test]'`", pytrace=False)
     return nbformat.read(NOTEBOOK_DIR / name, as_version=4)
 
 
@@ -91,10 +98,10 @@ def _has_mnist() -> bool:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", LESSONS)
 def test_runs_in_a_kernel_in_fast_mode(name: str) -> None:
+    nb = _read(name)
     spec = _kernel_spec()
     if name in NEEDS_MNIST and not _has_mnist():
         pytest.skip("MNIST not found: set TINYGAN_DATA to the folder with the four IDX files")
-    nb = _read(name)
     env = {**os.environ, "TINYGAN_FAST": "1", "MPLBACKEND": "Agg"}
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(var, "1")
@@ -118,6 +125,7 @@ def test_runs_in_a_kernel_in_fast_mode(name: str) -> None:
 def test_strip_notebooks_clears_what_running_leaves(tmp_path: Path) -> None:
     import importlib.util  # noqa: PLC0415
 
+    _read(LESSONS[0])  # fails clearly without nbformat
     spec = importlib.util.spec_from_file_location("strip", ROOT / "scripts" / "strip_notebooks.py")
     strip = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(strip)
