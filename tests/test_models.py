@@ -16,8 +16,8 @@ def n_params(module):
 # (name, z shape, sample shape, batch, lr, G parameters, D parameters)
 TABLE = [
     ("gauss1d", 8, (1,), 256, 1e-3, 8 * 32 + 32 + 32 * 32 + 32 + 33, 64 + 32 * 32 + 32 + 33),
-    ("ring2d", 16, (2,), 512, 1e-4, None, None),
-    ("grid2d", 16, (2,), 512, 2e-4, None, None),
+    ("ring2d", 16, (2,), 512, 1e-3, None, None),
+    ("grid2d", 16, (2,), 512, 1e-3, None, None),
     ("mlp-mnist", 64, (1, 28, 28), 128, 2e-4, 550_416, 533_505),
     ("dcgan-mnist", 100, (1, 28, 28), 64, 2e-4, 778_305, 138_817),
     ("cgan-mnist", 64, (1, 28, 28), 128, 2e-4, 550_416 + 10 * 256 + 100, 533_505 + 10 * 512 + 100),
@@ -64,6 +64,19 @@ def test_gauss1d_decays_only_the_generator_learning_rate():
     assert setup.g_optimizer.param_groups[0]["lr"] == pytest.approx(5e-4)
     assert setup.d_optimizer.param_groups[0]["lr"] == 1e-3
     assert models.build("gauss1d", g_lr_decay=False).g_scheduler is None
+
+
+def test_pack_makes_d_judge_groups_of_samples():
+    tinygan.manual_seed(0)
+    setup = models.build("ring2d")
+    pack = setup.discriminator[0]
+    assert isinstance(pack, models.Pack) and pack.m == 4
+    x = setup.target.sample(8)
+    np.testing.assert_array_equal(pack(x).numpy(), x.numpy().reshape(2, 8))
+    assert setup.discriminator(x).shape == (2, 1)
+    with pytest.raises(ValueError, match="batch of 6 samples does not split into packs of 4"):
+        setup.discriminator(x[:6])
+    assert not isinstance(models.build("ring2d", pack=1).discriminator[0], models.Pack)
 
 
 def test_ring_modes_are_distinct():

@@ -348,7 +348,7 @@ class GAN:
             x = Tensor(backend.to_device(numpy.asarray(x, dtype=backend.get_default_dtype()),
                                          self.device))
         with self._evaluating(self.discriminator):
-            return self._D(x, labels).sigmoid().numpy().reshape(len(x))
+            return self._D(x, labels).sigmoid().numpy().reshape(-1)
 
     # -- checkpoints ------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
