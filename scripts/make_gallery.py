@@ -47,7 +47,7 @@ def gauss1d_figure(out: Path, steps: int) -> None:
     setup = models.build("gauss1d", steps=steps)
     gan = setup.gan()
     moments = sorted({0, steps // 60, steps // 20, steps // 6, steps})
-    fig = Figure(figsize=(3.4 * len(moments), 3.5), layout="constrained")
+    fig = Figure(figsize=(3.4 * len(moments), 3.6), layout="constrained")
     axes = fig.subplots(1, len(moments))
     for ax, step in zip(axes, moments):
         gan.fit(setup.target, step - gan.global_step, batch_size=setup.batch_size, progress=False)
@@ -55,6 +55,11 @@ def gauss1d_figure(out: Path, steps: int) -> None:
         w1 = metrics.wasserstein1(x, setup.target)
         viz.figure1(gan, setup.target.pdf, (-2.0, 10.0), ax=ax,
                     title=f"gauss1d, step {gan.global_step} (W1 {w1:.2f})")
+    legend = axes[0].get_legend()  # one legend for the row instead of one under each panel
+    handles, labels = legend.legend_handles, [t.get_text() for t in legend.get_texts()]
+    for ax in axes:
+        ax.get_legend().remove()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=8)
     _save(fig, out / "gauss1d_figure1.png")
 
 
