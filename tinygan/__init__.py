@@ -7,7 +7,7 @@ walk), ``function`` (the op base class), ``ops/`` (every primitive), ``gradcheck
 
 # isort: off
 # tensor first: it defines Tensor, then imports the ops, which import function (and Tensor).
-from tinygan.tensor import Tensor, tensor
+from tinygan.tensor import Tensor
 # isort: on
 from tinygan import backend, functional, losses, nn, optim
 from tinygan.backend import (
@@ -18,7 +18,17 @@ from tinygan.backend import (
     set_default_dtype,
 )
 from tinygan.cgan import ConditionalGAN
-from tinygan.creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
+from tinygan.creation import (
+    arange,
+    full,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
 from tinygan.function import Function, enable_grad, is_grad_enabled, no_grad, unbroadcast
 from tinygan.gan import GAN, NonFiniteLossError, StepRecord
 from tinygan.gradcheck import GradcheckError, gradcheck

@@ -21,7 +21,7 @@ import numpy
 
 from tinygan import backend
 
-__all__ = ["Tensor", "tensor"]
+__all__ = ["Tensor"]
 
 
 class Tensor:
@@ -396,48 +396,6 @@ class Tensor:
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         return ops.leaky_relu(self, negative_slope)
-
-
-def tensor(
-    data: Any,
-    requires_grad: bool = False,
-    dtype: Any = None,
-    device: str | backend.Device | None = None,
-) -> Tensor:
-    """Make a Tensor from a list, a number or an array (copied), as ``torch.tensor``.
-
-    Python floats become the default dtype (float32 unless changed), Python ints int64, and an
-    array keeps its dtype unless ``dtype`` is given. ``device`` defaults to the default device.
-    """
-    if isinstance(data, Tensor):
-        data = data.data
-    dev = backend.get_device(device)
-    try:
-        src_xp = numpy if isinstance(data, (list, tuple)) else backend.get_array_module(data)
-    except TypeError:
-        raise TypeError(f"tensor(): cannot make a numeric tensor from a {type(data).__name__} "
-                        f"({data!r}); give a number, a list of numbers or an array") from None
-    if src_xp is numpy:
-        try:
-            arr = numpy.array(data)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"tensor(): cannot make a numeric array from {data!r}: {exc}") from None
-    else:
-        arr = src_xp.array(data)  # a copy on its own device
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(
-            f"tensor() needs numbers (bool, int or float), got an array of dtype {arr.dtype}"
-        )
-    if dtype is not None:
-        arr = arr.astype(dtype, copy=False)
-    elif arr.dtype.kind == "f" and not isinstance(data, (numpy.ndarray, numpy.generic)) and (
-        src_xp is numpy
-    ):
-        arr = arr.astype(backend.get_default_dtype(), copy=False)
-    arr = backend.to_device(arr, dev)
-    if requires_grad and arr.dtype.kind != "f":
-        raise TypeError(f"only floating-point tensors can require gradients, got {arr.dtype}")
-    return Tensor(arr, requires_grad=requires_grad)
 
 
 # The ops module defines every op on top of Tensor, so it is imported after the class exists.
