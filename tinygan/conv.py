@@ -9,13 +9,14 @@ im2col turns it into one matrix product instead:
    (oh, ow) of the output sees input pixel (oh * stride + i * dilation, ow * stride + j * dilation).
 2. The convolution is then  out = W (O, C*kh*kw) @ col (C*kh*kw, OH*OW*N): one matmul.
 
-The batch axis N is kept *last* inside im2col/col2im (the image is first copied to (C, H, W, N)):
-a strided slice then moves runs of N contiguous numbers instead of single pixels, which makes
-both loops several times faster in NumPy. The matmul does not care about the column order.
 3. ``col2im`` is the same loop with ``+=`` going the other way: it is the adjoint (transpose) of
    im2col, <im2col(x), c> = <x, col2im(c)>, which the tests check. Where patches overlap, their
    contributions add up; no fancy indexing or ``np.add.at`` is needed, because each offset's
    slice hits every pixel at most once.
+
+The batch axis N is kept *last* inside im2col/col2im (the image is first copied to (C, H, W, N)):
+a strided slice then moves runs of N contiguous numbers instead of single pixels, which makes
+both loops several times faster in NumPy. The matmul does not care about the column order.
 
 Gradients follow from the matmul: dL/dW = G @ col^T, dL/dcol = W^T @ G, dL/dx = col2im(dL/dcol).
 The transposed convolution (``conv_transpose2d``, the generator's upsampling layer) *is* the
