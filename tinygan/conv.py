@@ -8,7 +8,6 @@ im2col turns it into one matrix product instead:
    offsets only (16 for a 4x4 kernel), each a single strided slice of the padded image: pixel
    (oh, ow) of the output sees input pixel (oh * stride + i * dilation, ow * stride + j * dilation).
 2. The convolution is then  out = W (O, C*kh*kw) @ col (C*kh*kw, OH*OW*N): one matmul.
-
 3. ``col2im`` is the same loop with ``+=`` going the other way: it is the adjoint (transpose) of
    im2col, <im2col(x), c> = <x, col2im(c)>, which the tests check. Where patches overlap, their
    contributions add up; no fancy indexing or ``np.add.at`` is needed, because each offset's
