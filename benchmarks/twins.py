@@ -24,6 +24,7 @@ import numpy as np
 import tinygan
 from tinygan import losses, models, nn
 from tinygan.gan import frozen
+from tinygan.models import Pack
 
 try:
     import torch
@@ -89,6 +90,16 @@ class TinyganStep:
 # ----------------------------------------------------------------------------------------------
 
 
+def _torch_pack(m: int) -> Any:
+    """PyTorch's version of ``tinygan.models.Pack``: (N, d) -> (N/m, m*d)."""
+
+    class TorchPack(torch.nn.Module):
+        def forward(self, x: Any) -> Any:
+            return x.reshape(x.shape[0] // m, m * x.shape[1])
+
+    return TorchPack()
+
+
 def _torch_layer(m: nn.Module) -> Any:
     tnn = torch.nn
     if isinstance(m, nn.Linear):
@@ -113,6 +124,8 @@ def _torch_layer(m: nn.Module) -> Any:
         return tnn.Flatten(m.start_dim, m.end_dim)
     if isinstance(m, nn.Unflatten):
         return tnn.Unflatten(m.dim, m.unflattened_size)
+    if isinstance(m, Pack):  # PacGAN's packing of ring2d/grid2d's D: (N, d) -> (N/m, m*d)
+        return _torch_pack(m.m)
     raise TypeError(f"no PyTorch twin for {type(m).__name__}")
 
 
