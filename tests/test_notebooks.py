@@ -37,7 +37,7 @@ LESSONS = [
 ]
 NEEDS_MNIST = {"04_mnist_gan.ipynb", "05_dcgan_and_conditional.ipynb"}
 KERNEL = "python3"
-CELL_TIMEOUT = 300  # seconds; the slowest fast-mode cell takes about 10 s on two cores
+CELL_TIMEOUT = 150  # seconds; the slowest fast-mode cell takes about 10 s on two cores
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
                "t10k-labels-idx1-ubyte")
 
@@ -105,16 +105,24 @@ def test_runs_in_a_kernel_in_fast_mode(name: str) -> None:
     env = {**os.environ, "TINYGAN_FAST": "1", "MPLBACKEND": "Agg"}
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(var, "1")
-    client = nbclient.NotebookClient(nb, kernel_name=KERNEL, timeout=CELL_TIMEOUT,
-                                     resources={"metadata": {"path": str(NOTEBOOK_DIR)}})
     start = time.perf_counter()
-    try:
-        client.execute(env=env)
-    except nbclient.exceptions.CellExecutionError as err:
-        pytest.fail(f"{name} failed in kernel {spec.argv[0]}:\n{err}", pytrace=False)
-    except nbclient.exceptions.CellTimeoutError as err:
-        pytest.fail(f"{name}: a cell ran over {CELL_TIMEOUT} s in fast mode:\n{err}",
-                    pytrace=False)
+    # One retry with a fresh kernel on a cell timeout: on a loaded 2-core machine we once saw
+    # the kernel sit idle after a cell while nbclient waited for a reply that never came (a
+    # lost message, not slow code: the kernel used no CPU). A real error or a second timeout
+    # still fails the test.
+    for attempt in (1, 2):
+        nb = _read(name)
+        client = nbclient.NotebookClient(nb, kernel_name=KERNEL, timeout=CELL_TIMEOUT,
+                                         resources={"metadata": {"path": str(NOTEBOOK_DIR)}})
+        try:
+            client.execute(env=env)
+            break
+        except nbclient.exceptions.CellExecutionError as err:
+            pytest.fail(f"{name} failed in kernel {spec.argv[0]}:\n{err}", pytrace=False)
+        except nbclient.exceptions.CellTimeoutError as err:
+            if attempt == 2:
+                pytest.fail(f"{name}: a cell ran over {CELL_TIMEOUT} s in fast mode, twice:\n"
+                            f"{err}", pytrace=False)
     seconds = time.perf_counter() - start
     errors = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs
               if o.output_type == "error"]
