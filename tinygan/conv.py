@@ -10,7 +10,7 @@ im2col turns it into one matrix product instead:
 2. The convolution is then  out = W (O, C*kh*kw) @ col (C*kh*kw, OH*OW*N): one matmul.
 3. ``col2im`` is the same loop with ``+=`` going the other way: it is the adjoint (transpose) of
    im2col, <im2col(x), c> = <x, col2im(c)>, which the tests check. Where patches overlap, their
-   contributions add up; no fancy indexing or ``np.add.at`` is needed, because each offset's
+   contributions add up; no fancy indexing or scatter-add is needed, because each offset's
    slice hits every pixel at most once.
 
 The batch axis N is kept *last* inside im2col/col2im (the image is first copied to (C, H, W, N)):
