@@ -7,9 +7,9 @@ Pictures (each a small PNG):
 
 * ``gauss1d_figure1.png``: Goodfellow et al.'s Figure 1 at five moments of the default gauss1d run
   (data density, generator density, D and the optimal D*);
-* ``ring2d.png``: the ring2d generator's samples over the 8 modes at four moments of notebook
-  03's steady game (ring2d's networks, Adam at 1e-3, batches of 512, both learning rates falling
-  linearly to 0), with the mode metrics in the titles;
+* ``ring2d.png``: the ring2d generator's samples over the 8 modes at four moments of the
+  reference run (PacGAN's packed discriminator, 24,000 steps), with the mode metrics in the
+  titles;
 * ``mnist_samples.png``: 100 digits from mlp-mnist, trained here for ``--mnist-steps`` steps
   (MNIST from ``--data`` or TINYGAN_DATA), or taken from a checkpoint written by
   ``tinygan train mlp-mnist`` (``--mnist-checkpoint``), with the classifier's verdict.
@@ -29,8 +29,6 @@ from matplotlib.figure import Figure
 
 import tinygan
 from tinygan import metrics, models, viz
-from tinygan.gan import GAN
-from tinygan.lr_scheduler import LinearLR
 
 ROOT = Path(__file__).resolve().parent.parent
 DPI = 80
@@ -63,14 +61,12 @@ def gauss1d_figure(out: Path, steps: int) -> None:
     _save(fig, out / "gauss1d_figure1.png")
 
 
-def ring_figure(out: Path, steps: int) -> None:
-    """The ring2d samples at four moments of notebook 03's steady game."""
+def ring_figure(out: Path, steps: int | None) -> None:
+    """The ring2d samples at four moments of the reference run (``steps``: default its own)."""
     tinygan.manual_seed(0)
-    setup = models.build("ring2d", lr=1e-3, batch_size=512, steps=steps)
-    gan = GAN(setup.generator, setup.discriminator, setup.g_optimizer, setup.d_optimizer,
-              setup.latent_dim,
-              g_scheduler=LinearLR(setup.g_optimizer, 1.0, 0.0, total_iters=steps),
-              d_scheduler=LinearLR(setup.d_optimizer, 1.0, 0.0, total_iters=steps))
+    setup = models.build("ring2d") if steps is None else models.build("ring2d", steps=steps)
+    steps = setup.steps
+    gan = setup.gan()
     target = setup.target
     moments = sorted({0, steps // 10, steps // 3, steps})
     fig = Figure(figsize=(3.2 * len(moments), 3.4), layout="constrained")
@@ -124,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Make docs/gallery/*.png from real runs.")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "gallery")
     parser.add_argument("--gauss-steps", type=int, default=3000)
-    parser.add_argument("--ring-steps", type=int, default=12_000)
+    parser.add_argument("--ring-steps", type=int, default=None,
+                        help="default: the ring2d set-up's own step count")
     parser.add_argument("--mnist-steps", type=int, default=20_000)
     parser.add_argument("--mnist-checkpoint", type=Path, default=None,
                         help="a checkpoint of `tinygan train mlp-mnist` instead of training here")
