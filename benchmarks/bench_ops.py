@@ -18,8 +18,8 @@ import numpy as np
 from common import fmt_ms, fmt_ratio, interleaved, table, torch
 
 import tinygan
-from tinygan import conv, optim
-from tinygan.ops import activation, nn_ops, normalization
+from tinygan import optim
+from tinygan.ops import activation, conv, nn_ops, normalization
 
 
 @dataclass

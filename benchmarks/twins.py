@@ -24,7 +24,7 @@ import numpy as np
 import tinygan
 from tinygan import losses, models, nn
 from tinygan.gan import frozen
-from tinygan.models import Pack
+from tinygan.gan.models import Pack
 
 try:
     import torch

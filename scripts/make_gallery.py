@@ -104,7 +104,7 @@ def _mnist_gan(steps: int, checkpoint: Path | None, data: str | None) -> Any:
 
 def mnist_figure(out: Path, steps: int, checkpoint: Path | None, data: str | None) -> None:
     """100 mlp-mnist digits and the classifier's verdict on 2,000 more."""
-    from tinygan.classifier import classifier_score  # noqa: PLC0415
+    from tinygan.evaluation.classifier import classifier_score  # noqa: PLC0415
 
     gan = _mnist_gan(steps, checkpoint, data)
     score = classifier_score(gan.sample(2000, seed=1).numpy())

@@ -23,14 +23,14 @@ import numpy
 
 import tinygan
 from tinygan import backend
-from tinygan.classifier import (
+from tinygan.data import batches, load_mnist
+from tinygan.evaluation.classifier import (
     DEFAULT_WEIGHTS,
     WEIGHTS_FORMAT,
     MNISTClassifier,
     cross_entropy,
     predict,
 )
-from tinygan.data import batches, load_mnist
 from tinygan.optim import Adam
 
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import tinygan.functional as F
 
 import tinygan as tg
-import tinygan.functional as F
 
 Shape = tuple[int, ...]
 

@@ -1,15 +1,55 @@
 """tinygan: Generative Adversarial Networks from scratch in NumPy, written to be read.
 
-Read the package in this order: ``backend`` (NumPy or CuPy), ``tensor`` (Tensor and the graph
-walk), ``function`` (the op base class), ``ops/`` (every primitive), ``gradcheck``,
-``functional``.
+The folders are the course, in reading order:
+
+1. ``backend.py``: the one place that picks NumPy or CuPy, devices, the default dtype, the RNG;
+2. ``autograd/``: ``Tensor``, the graph walk of ``backward()``, ``Function``, ``gradcheck``;
+3. ``ops/``: every differentiable primitive, convolution and im2col included;
+4. ``nn/``: ``Module``, the layers, ``init`` and ``functional``;
+5. ``optim/``: ``SGD``, ``Adam`` and the learning-rate schedule;
+6. ``gan/``: the GAN chapter's Eq. 1-5 (``losses``), Algorithm 1 (``GAN``), the conditional
+   GAN, the training loop and the reference set-ups (``models``);
+7. ``data/``, ``evaluation/``, ``viz/``: targets and MNIST, metrics and the digit classifier,
+   pictures;
+8. ``serialization.py`` (checkpoints) and ``cli.py`` (``tinygan train / sample / eval``).
+
+The short names ``tinygan.losses``, ``tinygan.models``, ``tinygan.metrics`` and
+``tinygan.functional`` stand for ``tinygan.gan.losses``, ``tinygan.gan.models``,
+``tinygan.evaluation.metrics`` and ``tinygan.nn.functional``.
+
+    >>> import tinygan
+    >>> x = tinygan.tensor([1.0, 2.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    array([2., 4.], dtype=float32)
 """
 
+import sys as _sys
+
 # isort: off
-# tensor first: it defines Tensor, then imports the ops, which import function (and Tensor).
-from tinygan.tensor import Tensor
+# autograd first: it defines Tensor, then imports the ops, which import function (and Tensor).
+from tinygan import autograd
 # isort: on
-from tinygan import backend, functional, losses, nn, optim
+from tinygan import backend, data, evaluation, gan, nn, ops, optim, viz
+from tinygan.autograd import (
+    Function,
+    GradcheckError,
+    Tensor,
+    arange,
+    enable_grad,
+    full,
+    gradcheck,
+    is_grad_enabled,
+    no_grad,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    tensor,
+    unbroadcast,
+    zeros,
+    zeros_like,
+)
 from tinygan.backend import (
     get_default_device,
     get_default_dtype,
@@ -17,21 +57,16 @@ from tinygan.backend import (
     set_default_device,
     set_default_dtype,
 )
-from tinygan.cgan import ConditionalGAN
-from tinygan.creation import (
-    arange,
-    full,
-    ones,
-    ones_like,
-    rand,
-    randn,
-    tensor,
-    zeros,
-    zeros_like,
+from tinygan.evaluation import metrics
+from tinygan.gan import (
+    GAN,
+    ConditionalGAN,
+    NonFiniteLossError,
+    StepRecord,
+    losses,
+    models,
 )
-from tinygan.function import Function, enable_grad, is_grad_enabled, no_grad, unbroadcast
-from tinygan.gan import GAN, NonFiniteLossError, StepRecord
-from tinygan.gradcheck import GradcheckError, gradcheck
+from tinygan.nn import functional
 from tinygan.ops import (
     abs,
     cat,
@@ -49,26 +84,35 @@ from tinygan.ops import (
 )
 from tinygan.serialization import load, save
 
+# ``import tinygan.losses`` (and the three others) reach the module in its lesson's folder.
+for _short, _module in {"losses": losses, "models": models, "metrics": metrics,
+                        "functional": functional}.items():
+    _sys.modules[f"{__name__}.{_short}"] = _module
+
 __version__ = "0.1.0"
 
 __all__ = [
     "GAN",
     "ConditionalGAN",
-    "NonFiniteLossError",
-    "StepRecord",
     "Function",
     "GradcheckError",
+    "NonFiniteLossError",
+    "StepRecord",
     "Tensor",
     "abs",
     "arange",
+    "autograd",
     "backend",
     "cat",
     "clip",
     "concatenate",
+    "data",
     "enable_grad",
+    "evaluation",
     "exp",
     "full",
     "functional",
+    "gan",
     "get_default_device",
     "get_default_dtype",
     "gradcheck",
@@ -79,11 +123,14 @@ __all__ = [
     "manual_seed",
     "matmul",
     "maximum",
+    "metrics",
     "minimum",
+    "models",
     "nn",
     "no_grad",
     "ones",
     "ones_like",
+    "ops",
     "optim",
     "pad",
     "rand",
@@ -95,6 +142,7 @@ __all__ = [
     "stack",
     "tensor",
     "unbroadcast",
+    "viz",
     "where",
     "zeros",
     "zeros_like",

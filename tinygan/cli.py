@@ -30,10 +30,11 @@ from typing import Any
 import numpy as np
 
 import tinygan
-from tinygan import backend, models, viz
-from tinygan.evaluation import draw_samples, evaluate
+from tinygan import backend, viz
+from tinygan.evaluation.report import draw_samples, evaluate
+from tinygan.gan import models
+from tinygan.gan.training import NonFiniteLossError, TrainingInterrupted
 from tinygan.serialization import CheckpointError
-from tinygan.training import NonFiniteLossError, TrainingInterrupted
 
 __all__ = ["main"]
 

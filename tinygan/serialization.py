@@ -36,7 +36,7 @@ from typing import Any
 import numpy
 
 from tinygan import backend
-from tinygan.tensor import Tensor
+from tinygan.autograd.tensor import Tensor
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "CheckpointError", "load", "save"]
 

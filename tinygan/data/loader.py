@@ -22,7 +22,7 @@ from typing import Any
 import numpy
 
 from tinygan import backend
-from tinygan.tensor import Tensor
+from tinygan.autograd.tensor import Tensor
 
 __all__ = ["batches", "infinite_batches", "validation_split"]
 

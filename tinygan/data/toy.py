@@ -27,7 +27,7 @@ from typing import Any
 import numpy
 
 from tinygan import backend
-from tinygan.tensor import Tensor
+from tinygan.autograd.tensor import Tensor
 
 __all__ = ["Gaussian1D", "GaussianMixture2D", "Grid2D", "Ring2D"]
 

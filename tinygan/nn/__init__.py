@@ -1,10 +1,11 @@
 """``tinygan.nn``: Module, Parameter and the layers GANs are built from, as ``torch.nn``.
 
 Read ``module.py`` first (how parameters are found, state_dict), then a layer such as
-``linear.py``; ``init.py`` holds the initialisation schemes.
+``linear.py``; ``init.py`` holds the initialisation schemes and ``functional.py`` the layers'
+functional forms under PyTorch's names (``import tinygan.nn.functional as F``).
 """
 
-from tinygan.nn import init
+from tinygan.nn import functional, init
 from tinygan.nn.activation import LeakyReLU, ReLU, Sigmoid, Tanh
 from tinygan.nn.batchnorm import BatchNorm1d, BatchNorm2d
 from tinygan.nn.container import Sequential
@@ -33,5 +34,6 @@ __all__ = [
     "StateDictError",
     "Tanh",
     "Unflatten",
+    "functional",
     "init",
 ]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tinygan import ops
+from tinygan.autograd.tensor import Tensor
 from tinygan.nn.module import Module
-from tinygan.tensor import Tensor
 
 __all__ = ["LeakyReLU", "ReLU", "Sigmoid", "Tanh"]
 

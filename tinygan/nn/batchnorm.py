@@ -12,11 +12,11 @@ from typing import Any
 import numpy
 
 from tinygan import backend
+from tinygan.autograd.tensor import Tensor
 from tinygan.nn import init
 from tinygan.nn.linear import _empty
 from tinygan.nn.module import Module
 from tinygan.ops.normalization import batch_norm
-from tinygan.tensor import Tensor
 
 __all__ = ["BatchNorm1d", "BatchNorm2d"]
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from tinygan import conv
-from tinygan.conv import pair
+from tinygan.autograd.tensor import Tensor
 from tinygan.nn import init
 from tinygan.nn.linear import _empty
 from tinygan.nn.module import Module
-from tinygan.tensor import Tensor
+from tinygan.ops import conv
+from tinygan.ops.conv import pair
 
 __all__ = ["Conv2d", "ConvTranspose2d"]
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from tinygan.autograd.tensor import Tensor
 from tinygan.nn.module import Module
 from tinygan.ops.nn_ops import dropout
-from tinygan.tensor import Tensor
 
 __all__ = ["Dropout"]
 

@@ -18,7 +18,7 @@ import math
 from typing import Any
 
 from tinygan import backend
-from tinygan.tensor import Tensor
+from tinygan.autograd.tensor import Tensor
 
 __all__ = [
     "calculate_gain",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from tinygan import backend
+from tinygan.autograd.tensor import Tensor
 from tinygan.nn import init
 from tinygan.nn.module import Module, Parameter
 from tinygan.ops.nn_ops import embedding, linear
-from tinygan.tensor import Tensor
 
 __all__ = ["Embedding", "Linear"]
 

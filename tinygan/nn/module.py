@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 import numpy
 
 from tinygan import backend
-from tinygan.tensor import Tensor
+from tinygan.autograd.tensor import Tensor
 
 __all__ = ["IncompatibleKeys", "Module", "Parameter", "StateDictError"]
 

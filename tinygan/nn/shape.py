@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tinygan import ops
+from tinygan.autograd.tensor import Tensor
 from tinygan.nn.module import Module
-from tinygan.tensor import Tensor
 
 __all__ = ["Flatten", "Unflatten"]
 

@@ -7,8 +7,8 @@ from typing import Any
 import numpy
 
 from tinygan import backend
-from tinygan.function import as_array_like
-from tinygan.tensor import Tensor
+from tinygan.autograd.function import as_array_like
+from tinygan.autograd.tensor import Tensor
 
 
 def as_tensor(value: Any, like: Tensor) -> Tensor:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from tinygan import backend
-from tinygan.function import Context, Function, unbroadcast
+from tinygan.autograd.function import Context, Function, unbroadcast
+from tinygan.autograd.tensor import Tensor
 from tinygan.ops._util import binary_operands
-from tinygan.tensor import Tensor
 
 
 class Add(Function):

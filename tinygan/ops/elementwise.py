@@ -8,9 +8,9 @@ from typing import Any
 import numpy
 
 from tinygan import backend
-from tinygan.function import Context, Function, unbroadcast
+from tinygan.autograd.function import Context, Function, unbroadcast
+from tinygan.autograd.tensor import Tensor
 from tinygan.ops._util import as_tensor, binary_operands, broadcast_shape
-from tinygan.tensor import Tensor
 
 
 class Exp(Function):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tinygan.function import Context, Function, unbroadcast
+from tinygan.autograd.function import Context, Function, unbroadcast
+from tinygan.autograd.tensor import Tensor
 from tinygan.ops._util import as_tensor, broadcast_shape
-from tinygan.tensor import Tensor
 
 
 class MatMul(Function):

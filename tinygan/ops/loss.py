@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tinygan.function import Context, Function
+from tinygan.autograd.function import Context, Function
+from tinygan.autograd.tensor import Tensor
 from tinygan.ops._util import as_tensor
 from tinygan.ops.activation import stable_sigmoid, stable_softplus
-from tinygan.tensor import Tensor
 
 
 class BCEWithLogits(Function):

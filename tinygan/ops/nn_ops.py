@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from tinygan import backend
-from tinygan.function import Context, Function
-from tinygan.tensor import Tensor
+from tinygan.autograd.function import Context, Function
+from tinygan.autograd.tensor import Tensor
 
 __all__ = ["Dropout", "Embedding", "Linear", "check_dtypes", "dropout", "embedding", "linear"]
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 from typing import Any
 
 from tinygan import backend
-from tinygan.function import Context, Function
+from tinygan.autograd.function import Context, Function
+from tinygan.autograd.tensor import Tensor
 from tinygan.ops.nn_ops import check_dtypes
-from tinygan.tensor import Tensor
 
 __all__ = ["BatchNorm", "batch_norm"]
 

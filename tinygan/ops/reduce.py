@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from tinygan import backend
-from tinygan.function import Context, Function
+from tinygan.autograd.function import Context, Function
+from tinygan.autograd.tensor import Tensor
 from tinygan.ops._util import normalize_axis
-from tinygan.tensor import Tensor
 
 
 def _expand(grad: Any, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Any:

@@ -12,9 +12,9 @@ from typing import Any
 import numpy
 
 from tinygan import backend
-from tinygan.function import Context, Function
+from tinygan.autograd.function import Context, Function
+from tinygan.autograd.tensor import Tensor
 from tinygan.ops._util import as_tensor
-from tinygan.tensor import Tensor
 
 
 def _check_axis(axis: int, ndim: int, op: str) -> int:

@@ -1,0 +1,57 @@
+"""Lesson 1, the autograd: a ``Tensor`` that records how it was computed, and the graph walk.
+
+Read in this order:
+
+* ``tensor.py``: ``Tensor``, an array with ``.grad``, ``requires_grad`` and the recorded op,
+  and ``backward()``: the topological order and the chain-rule sweep;
+* ``function.py``: ``Function``, each op's forward and backward side by side, ``unbroadcast``,
+  ``no_grad``;
+* ``creation.py``: ``tinygan.tensor(...)``, ``zeros``, ``randn`` ...;
+* ``gradcheck.py``: the teachers' tool, backward against central differences.
+"""
+
+# isort: off
+# tensor first: it defines Tensor, then imports the ops, which import function (and Tensor).
+from tinygan.autograd.tensor import Tensor
+# isort: on
+from tinygan.autograd.creation import (
+    arange,
+    full,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from tinygan.autograd.function import (
+    Context,
+    Function,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    unbroadcast,
+)
+from tinygan.autograd.gradcheck import GradcheckError, gradcheck
+
+__all__ = [
+    "Context",
+    "Function",
+    "GradcheckError",
+    "Tensor",
+    "arange",
+    "enable_grad",
+    "full",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "ones",
+    "ones_like",
+    "rand",
+    "randn",
+    "tensor",
+    "unbroadcast",
+    "zeros",
+    "zeros_like",
+]

@@ -1,0 +1,12 @@
+"""Judging a generator: distances to the target, mode coverage, Parzen, a digit classifier.
+
+* ``metrics.py``: W1 and KS in 1-D, VEEGAN's mode metrics in 2-D, the Parzen-window
+  log-likelihood, the Fréchet distance;
+* ``classifier.py``: tinygan's own MNIST classifier (weights shipped) and its score;
+* ``report.py``: ``evaluate`` and ``draw_samples``, what ``tinygan eval`` and ``train`` report.
+"""
+
+from tinygan.evaluation import classifier, metrics
+from tinygan.evaluation.report import draw_samples, evaluate
+
+__all__ = ["classifier", "draw_samples", "evaluate", "metrics"]

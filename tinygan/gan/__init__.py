@@ -1,0 +1,32 @@
+"""Lessons 2-5, the GAN: the chapter's equations, Algorithm 1 and the reference set-ups.
+
+Read in this order:
+
+* ``losses.py``: Eq. 1-5 of the GAN chapter, one named function each, from D's logits;
+* ``algorithm.py``: ``GAN``, Goodfellow et al.'s Algorithm 1 (k D steps, then one G step
+  through a frozen D), every term of a step returned;
+* ``conditional.py``: ``ConditionalGAN``, the labels given to both players;
+* ``training.py``: the loop around a step (progress, callbacks, Ctrl-C, the NaN stop);
+* ``models.py``: the reference set-ups (gauss1d, ring2d, grid2d, mlp-mnist, dcgan-mnist,
+  cgan-mnist) with their documented choices.
+"""
+
+# models imports the set-ups' layers and data, so it comes last.
+from tinygan.gan import (
+    losses,
+    models,  # noqa: E402, I001
+)
+from tinygan.gan.algorithm import GAN, frozen
+from tinygan.gan.conditional import ConditionalGAN
+from tinygan.gan.training import NonFiniteLossError, StepRecord, TrainingInterrupted
+
+__all__ = [
+    "GAN",
+    "ConditionalGAN",
+    "NonFiniteLossError",
+    "StepRecord",
+    "TrainingInterrupted",
+    "frozen",
+    "losses",
+    "models",
+]

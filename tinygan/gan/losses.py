@@ -1,0 +1,156 @@
+"""The GAN chapter's loss terms, Eq. 1-5 (the book's 4.1.1-4.1.5), one function each.
+
+D(x) is the probability the discriminator gives to "x is real"; real samples are labelled 1.0
+and generated ones 0.0; z is the generator's noise. Expectations are means over a mini-batch.
+
+    Eq. 1 (4.1.1)  L_D = -E_x[log D(x)] - E_z[log(1 - D(G(z)))]       discriminator_loss
+    Eq. 2 (4.1.2)  L_G = -L_D                                         generator_loss_zero_sum
+    Eq. 3 (4.1.3)  V(G, D) = E_x[log D(x)] + E_z[log(1 - D(G(z)))]    value_function
+    Eq. 4 (4.1.4)  theta_G* = argmin_{theta_G} max_{theta_D} V(G, D)   (the training loop below)
+    Eq. 5 (4.1.5)  L_G = -E_z[log D(G(z))]                            generator_loss_non_saturating
+
+Eq. 4, the minimax criterion, is not a function you can call: it is the game itself, and in
+tinygan it is ``tinygan.GAN(..., generator_loss="zero_sum")`` run for many steps. Each step, D
+descends Eq. 1 (so it ascends V) and then G descends Eq. 2 (so it descends V). With
+``generator_loss="non_saturating"`` (the default) G descends Eq. 5 instead: no longer a zero-sum
+game, but G's gradient is strong exactly where Eq. 2's vanishes (D(G(z)) -> 0).
+
+Numerics. Every function takes D's *logits* a (the number before the sigmoid, D = sigma(a)), and
+never takes the log of a probability. With softplus(a) = log(1 + e^a):
+
+    log D       = log sigma(a)     = -softplus(-a)      (log_d)
+    log(1 - D)  = log sigma(-a)    = -softplus(a)       (log_one_minus_d)
+
+When D is sure a fake is fake, a = -40 say, sigma(a) rounds to 0 in float32 and log(sigma(a)) is
+-inf; -softplus(-a) = -40 is exact. The book's formulas are the definition; these are how they
+are evaluated.
+"""
+
+from __future__ import annotations
+
+from tinygan import ops
+from tinygan.autograd.tensor import Tensor
+
+__all__ = [
+    "discriminator_loss",
+    "generator_loss_non_saturating",
+    "generator_loss_zero_sum",
+    "log_d",
+    "log_one_minus_d",
+    "value_function",
+]
+
+
+def _check_logits(logits: object, name: str, fn: str) -> Tensor:
+    """The logits as given, after checking they are a non-empty floating Tensor."""
+    if not isinstance(logits, Tensor):
+        raise TypeError(
+            f"{fn}: {name} must be a tinygan Tensor of D's logits (the output of the "
+            f"discriminator, before any sigmoid), got {type(logits).__name__}"
+        )
+    if logits.dtype.kind != "f":
+        raise TypeError(f"{fn}: {name} must be floating-point logits, got dtype {logits.dtype}")
+    if logits.size == 0:
+        raise ValueError(f"{fn}: {name} is empty (shape {logits.shape}); a batch needs samples")
+    return logits
+
+
+def log_d(logits: Tensor) -> Tensor:
+    """log D = log sigma(a) = -softplus(-a), elementwise, from D's logits a.
+
+    Stays finite for any a: at a = -100 it is -100, where log(sigmoid(a)) would be -inf.
+    """
+    return ops.log_sigmoid(logits)
+
+
+def log_one_minus_d(logits: Tensor) -> Tensor:
+    """log(1 - D) = log sigma(-a) = -softplus(a), elementwise, from D's logits a.
+
+    (1 - sigma(a) = sigma(-a): the probability of "fake" is the sigmoid of the negated logit.)
+    """
+    return ops.log_sigmoid(-logits)
+
+
+def discriminator_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+    """Eq. 1 (book 4.1.1): the discriminator loss, binary cross-entropy on two batches.
+
+        L_D = -E_{x~p_data}[log D(x)] - E_z[log(1 - D(G(z)))]
+            = mean(softplus(-a_real)) + mean(softplus(a_fake))
+
+    Meaning: how badly D tells real (label 1.0) from fake (label 0.0); D is trained to make it
+    small. It is 2 log 2 ~= 1.386 when D says 1/2 everywhere (the game's equilibrium), 0 when D
+    is always right and sure.
+
+    Args:
+        real_logits: D's logits on a batch of real samples x, shape (N, 1) or (N,).
+        fake_logits: D's logits on a batch of generated samples G(z), shape (M, 1) or (M,).
+
+    Returns:
+        A scalar Tensor. The two means are taken separately, so N and M may differ.
+    """
+    real_logits = _check_logits(real_logits, "real_logits", "discriminator_loss")
+    fake_logits = _check_logits(fake_logits, "fake_logits", "discriminator_loss")
+    return -log_d(real_logits).mean() - log_one_minus_d(fake_logits).mean()
+
+
+def generator_loss_zero_sum(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+    """Eq. 2 (book 4.1.2): the zero-sum generator loss, L_G = -L_D.
+
+        L_G = E_{x~p_data}[log D(x)] + E_z[log(1 - D(G(z)))]
+
+    Meaning: whatever D gains, G loses; G is trained to make D's loss as large as possible.
+    Only the second term depends on G. Its gradient with respect to D's logit on a fake is
+    -sigma(a_fake) = -D(G(z)), which goes to 0 as D(G(z)) -> 0: once D confidently rejects the
+    fakes, G stops learning (saturation). Eq. 5 is the fix.
+
+    Args:
+        real_logits: D's logits on real samples, shape (N, 1) or (N,).
+        fake_logits: D's logits on generated samples, shape (M, 1) or (M,).
+
+    Returns:
+        A scalar Tensor, equal to ``-discriminator_loss(real_logits, fake_logits)``.
+    """
+    real_logits = _check_logits(real_logits, "real_logits", "generator_loss_zero_sum")
+    fake_logits = _check_logits(fake_logits, "fake_logits", "generator_loss_zero_sum")
+    return log_d(real_logits).mean() + log_one_minus_d(fake_logits).mean()
+
+
+def value_function(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+    """Eq. 3 (book 4.1.3): the value function of the two-player game, V(G, D) = -L_D.
+
+        V(G, D) = E_{x~p_data}[log D(x)] + E_z[log(1 - D(G(z)))]
+
+    Meaning: the score of the game; D tries to raise it, G tries to lower it (Eq. 4). For the
+    best D against a fixed G, V = -2 log 2 + 2 JSD(p_data || p_g), so at the equilibrium
+    p_g = p_data it is -2 log 2 ~= -1.386. (It is numerically the same as Eq. 2; the book gives
+    it its own name because it is the quantity both players argue over.)
+
+    Args:
+        real_logits: D's logits on real samples, shape (N, 1) or (N,).
+        fake_logits: D's logits on generated samples, shape (M, 1) or (M,).
+
+    Returns:
+        A scalar Tensor.
+    """
+    real_logits = _check_logits(real_logits, "real_logits", "value_function")
+    fake_logits = _check_logits(fake_logits, "fake_logits", "value_function")
+    return log_d(real_logits).mean() + log_one_minus_d(fake_logits).mean()
+
+
+def generator_loss_non_saturating(fake_logits: Tensor) -> Tensor:
+    """Eq. 5 (book 4.1.5): the non-saturating generator loss.
+
+        L_G = -E_z[log D(G(z))] = mean(softplus(-a_fake))
+
+    Meaning: G is trained as if its samples were real (label 1.0), through a frozen D. Its
+    gradient with respect to D's logit on a fake is -(1 - D(G(z))), close to -1 exactly where
+    Eq. 2's gradient vanishes. A heuristic, not a zero-sum game, and what GANs use in practice.
+
+    Args:
+        fake_logits: D's logits on generated samples G(z), shape (M, 1) or (M,).
+
+    Returns:
+        A scalar Tensor.
+    """
+    fake_logits = _check_logits(fake_logits, "fake_logits", "generator_loss_non_saturating")
+    return -log_d(fake_logits).mean()

@@ -1,0 +1,273 @@
+"""The reference set-ups of SPEC.md: networks, optimisers and batch sizes, by name.
+
+    >>> setup = tinygan.models.build("gauss1d")
+    >>> gan = setup.gan()                       # a tinygan.GAN with k=1, Eq. 5
+    >>> gan.fit(setup.target, steps=setup.steps, batch_size=setup.batch_size)
+
+| name        | data              | G                                  | D                      |
+| ----------- | ----------------- | ---------------------------------- | ---------------------- |
+| gauss1d     | N(4, 1.25^2)      | z in R^8 -> 32 -> 32 -> 1          | 1 -> 32 -> 32 -> 1     |
+| ring2d      | 8 Gaussians, ring | z in R^16 -> 256 -> 256 -> 256 -> 2 | 4 samples packed: 8   |
+| grid2d      | 25 Gaussians      |   (both)                           |   -> 256 -> 256 -> 1   |
+| mlp-mnist   | MNIST in [-1, 1]  | z in R^64 -> 256 -> 512 -> 784     | 784 -> 512 -> 256 -> 1 |
+| dcgan-mnist | MNIST in [-1, 1]  | z in R^100 -> 128x7x7 -> 64x14x14  | 64x14x14 -> 128x7x7    |
+|             |                   |   -> 1x28x28 (transposed convs)    |   -> 1 (strided convs) |
+| cgan-mnist  | MNIST + labels    | mlp-mnist's, label embedded        | mlp-mnist's + label    |
+
+Hidden layers use LeakyReLU(0.2) (ReLU in DCGAN's generator, as Radford et al.); D outputs a
+logit (no sigmoid: the losses take logits); MNIST generators end in Tanh and every MNIST
+network takes and gives images of shape (N, 1, 28, 28). Optimisers are Adam with betas
+(0.5, 0.999) throughout.
+
+Our choices where SPEC.md leaves them open:
+- ring2d / grid2d: LeakyReLU MLPs (G 3 x 256, D 2 x 256), a 16-d latent, batches of 512, Adam
+  lr 1e-3 with G's rate decayed linearly to 0 (as gauss1d), and a D that judges packs of 4
+  samples (``Pack``, PacGAN). Each choice was measured on the ring (README): with 128-unit
+  networks HQ stayed near 50-70%; without the G decay samples never tightened onto the modes;
+  without packing (``pack=1``) modes were dropped (6 of 8 with a fair share); packs of 2 were
+  not enough on every seed; 16000 steps ended at 79% HQ on seed 0, 24000 at 88% (89% on seed 1).
+  ``ring2d(pack=1, batch_size=64, lr=2e-3, g_lr_decay=False, steps=8000)`` is a set-up that
+  collapses (the plain GAN, small batches, a fast constant rate): G hops between modes and ends
+  with 3 of 8 holding a fair share and 26% high quality (seed 0), for notebook 03.
+- dcgan-mnist: the DCGAN initialisation (weights N(0, 0.02^2), BatchNorm scales N(1, 0.02^2);
+  ``tinygan.nn.init.dcgan_init``).
+- cgan-mnist: the label enters each network through its own learned ``Embedding(10, 10)``,
+  concatenated to z (in G) and to the flattened image (in D), as PyTorch-GAN's cgan; an
+  embedding is a one-hot vector times a trainable matrix, so it contains the one-hot choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tinygan import nn, ops
+from tinygan.autograd.tensor import Tensor
+from tinygan.data import Gaussian1D, Grid2D, Ring2D
+from tinygan.gan.algorithm import GAN
+from tinygan.gan.conditional import ConditionalGAN
+from tinygan.optim.lr_scheduler import LinearLR
+from tinygan.optim.optimizers import Adam
+
+__all__ = ["SETUPS", "Setup", "build", "cgan_mnist", "dcgan_mnist", "gauss1d", "grid2d",
+           "mlp_mnist", "ring2d"]
+
+
+@dataclass
+class Setup:
+    """A reference set-up: both networks, their optimisers and how to train them.
+
+    Attributes:
+        name: the set-up's name (``"gauss1d"`` ...), as the command line takes it.
+        generator, discriminator, g_optimizer, d_optimizer: ready to train.
+        latent_dim: the size of z.
+        batch_size: real (and fake) samples per batch.
+        steps: the default number of training steps of ``tinygan train``.
+        data: ``"toy"`` (samples from ``target``) or ``"mnist"``.
+        target: the toy distribution (``Gaussian1D``, ``Ring2D``, ``Grid2D``), else None.
+        num_classes: labels given to both networks (cgan-mnist), else None.
+        checkpoint_every: steps between periodic checkpoints in ``tinygan train``.
+        g_scheduler: a learning-rate schedule for G (gauss1d's linear decay), else None.
+    """
+
+    name: str
+    generator: nn.Module
+    discriminator: nn.Module
+    g_optimizer: Any
+    d_optimizer: Any
+    latent_dim: int
+    batch_size: int
+    steps: int
+    data: str
+    target: Any = None
+    num_classes: int | None = None
+    checkpoint_every: int = 1000
+    g_scheduler: Any = None
+
+    def gan(self, k: int = 1, generator_loss: str = "non_saturating") -> GAN:
+        """A ``GAN`` (or ``ConditionalGAN``) over this set-up's networks and optimisers."""
+        if self.num_classes is not None:
+            return ConditionalGAN(self.generator, self.discriminator, self.g_optimizer,
+                                  self.d_optimizer, self.latent_dim, self.num_classes, k=k,
+                                  generator_loss=generator_loss, g_scheduler=self.g_scheduler)
+        return GAN(self.generator, self.discriminator, self.g_optimizer, self.d_optimizer,
+                   self.latent_dim, k=k, generator_loss=generator_loss,
+                   g_scheduler=self.g_scheduler)
+
+
+def mlp(sizes: list[int], hidden: Callable[[], nn.Module], out: nn.Module | None = None,
+        device: Any = None) -> nn.Sequential:
+    """Linear layers of the given sizes with ``hidden()`` between them and ``out`` at the end."""
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b, device=device))
+        if i < len(sizes) - 2:
+            layers.append(hidden())
+    if out is not None:
+        layers.append(out)
+    return nn.Sequential(*layers)
+
+
+def _leaky() -> nn.Module:
+    return nn.LeakyReLU(0.2)
+
+
+def _adams(g: nn.Module, d: nn.Module, lr: float, betas: tuple[float, float]) -> tuple[Adam, Adam]:
+    return Adam(g.parameters(), lr=lr, betas=betas), Adam(d.parameters(), lr=lr, betas=betas)
+
+
+class Pack(nn.Module):
+    """PacGAN's packing (Lin, Khetan, Fanti and Oh, 2018): D judges ``m`` samples at once.
+
+    (N, d) -> (N/m, m*d): m consecutive samples, all real or all fake, become one input of D, so
+    D sees how varied a handful of samples is. A generator that puts everything on a few modes
+    makes packs that look alike, which a single-sample D cannot notice but a packed D can: the
+    cheapest cure for mode collapse. Eq. 1-5 are unchanged; their means run over packs.
+    """
+
+    def __init__(self, m: int) -> None:
+        super().__init__()
+        self.m = int(m)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if len(x) % self.m:
+            raise ValueError(f"Pack({self.m}): a batch of {len(x)} samples does not split into "
+                             f"packs of {self.m}; use a batch size divisible by {self.m}")
+        return x.reshape(len(x) // self.m, self.m * x.shape[1])
+
+    def extra_repr(self) -> str:
+        return f"m={self.m}"
+
+
+def _toy(name: str, target: Any, latent_dim: int, g_sizes: list[int], d_sizes: list[int],
+         lr: float, betas: tuple[float, float], batch_size: int, steps: int,
+         device: Any, pack: int = 1, g_lr_decay: bool = False) -> Setup:
+    g = mlp([latent_dim, *g_sizes], _leaky, device=device)
+    d = mlp([d_sizes[0] * pack, *d_sizes[1:]], _leaky, device=device)
+    if pack > 1:
+        d = nn.Sequential(Pack(pack), *d)
+    setup = Setup(name, g, d, *_adams(g, d, lr, betas), latent_dim, batch_size, steps, "toy",
+                  target=target, checkpoint_every=max(100, steps // 5))
+    if g_lr_decay:
+        setup.g_scheduler = LinearLR(setup.g_optimizer, 1.0, 0.0, total_iters=steps)
+    return setup
+
+
+def gauss1d(device: Any = None, lr: float = 1e-3, betas: tuple[float, float] = (0.5, 0.999),
+            batch_size: int = 256, steps: int = 3000, g_lr_decay: bool = True) -> Setup:
+    """SPEC.md's gauss1d: N(4, 1.25^2); G z in R^8 -> 32 -> 32 -> 1, D 1 -> 32 -> 32 -> 1 logit,
+    LeakyReLU(0.2); batch 256; Adam lr 1e-3, betas (0.5, 0.999).
+
+    With ``g_lr_decay`` (the default) G's learning rate falls linearly from ``lr`` to 0 over
+    ``steps`` while D's stays at ``lr`` (see ``tinygan.lr_scheduler``): with a constant rate
+    the two networks oscillate around the target and never settle (W1 swings between about 0.02
+    and 0.3 from step to step); with the decay the default run ends near W1 = 0.03.
+    """
+    return _toy("gauss1d", Gaussian1D(4.0, 1.25), 8, [32, 32, 1], [1, 32, 32, 1], lr, betas,
+                batch_size, steps, device, g_lr_decay=g_lr_decay)
+
+
+def ring2d(device: Any = None, lr: float = 1e-3, betas: tuple[float, float] = (0.5, 0.999),
+           batch_size: int = 512, steps: int = 24000, pack: int = 4,
+           g_lr_decay: bool = True) -> Setup:
+    """VEEGAN's ring of 8 Gaussians (radius 2, std 0.02).
+
+    G z in R^16 -> 256 -> 256 -> 256 -> 2, D packs ``pack`` samples (``Pack``) -> 256 -> 256 -> 1,
+    LeakyReLU(0.2); batch 512; Adam lr 1e-3, betas (0.5, 0.999), G's rate decayed linearly to 0.
+    ``pack=1`` is the plain GAN, which drops modes (module docstring).
+    """
+    return _toy("ring2d", Ring2D(), 16, [256, 256, 256, 2], [2, 256, 256, 1], lr, betas,
+                batch_size, steps, device, pack=pack, g_lr_decay=g_lr_decay)
+
+
+def grid2d(device: Any = None, lr: float = 1e-3, betas: tuple[float, float] = (0.5, 0.999),
+           batch_size: int = 512, steps: int = 24000, pack: int = 4,
+           g_lr_decay: bool = True) -> Setup:
+    """VEEGAN's grid of 25 Gaussians at {-4, -2, 0, 2, 4}^2, std 0.02; ring2d's design."""
+    return _toy("grid2d", Grid2D(), 16, [256, 256, 256, 2], [2, 256, 256, 1], lr, betas,
+                batch_size, steps, device, pack=pack, g_lr_decay=g_lr_decay)
+
+
+def mlp_mnist(device: Any = None, lr: float = 2e-4, betas: tuple[float, float] = (0.5, 0.999),
+              batch_size: int = 128, steps: int = 10000) -> Setup:
+    """SPEC.md's mlp-mnist: G z in R^64 -> 256 -> 512 -> 784 (Tanh), D 784 -> 512 -> 256 -> 1,
+    LeakyReLU(0.2); batch 128; Adam lr 2e-4, betas (0.5, 0.999)."""
+    g = mlp([64, 256, 512, 784], _leaky, nn.Tanh(), device)
+    g.append(nn.Unflatten(1, (1, 28, 28)))
+    d = nn.Sequential(nn.Flatten(), *mlp([784, 512, 256, 1], _leaky, device=device))
+    return Setup("mlp-mnist", g, d, *_adams(g, d, lr, betas), 64, batch_size, steps, "mnist")
+
+
+def dcgan_mnist(device: Any = None, lr: float = 2e-4, betas: tuple[float, float] = (0.5, 0.999),
+                batch_size: int = 64, steps: int = 3000) -> Setup:
+    """SPEC.md's dcgan-mnist (Radford et al. 2016, sized for 28x28), DCGAN initialisation."""
+    g = nn.Sequential(
+        nn.Linear(100, 128 * 7 * 7, device=device), nn.BatchNorm1d(128 * 7 * 7, device=device),
+        nn.ReLU(), nn.Unflatten(1, (128, 7, 7)),
+        nn.ConvTranspose2d(128, 64, 4, 2, 1, device=device), nn.BatchNorm2d(64, device=device),
+        nn.ReLU(),
+        nn.ConvTranspose2d(64, 1, 4, 2, 1, device=device), nn.Tanh(),
+    )
+    d = nn.Sequential(
+        nn.Conv2d(1, 64, 4, 2, 1, device=device), nn.LeakyReLU(0.2),
+        nn.Conv2d(64, 128, 4, 2, 1, device=device), nn.BatchNorm2d(128, device=device),
+        nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(128 * 7 * 7, 1, device=device),
+    )
+    nn.init.dcgan_init(g)
+    nn.init.dcgan_init(d)
+    return Setup("dcgan-mnist", g, d, *_adams(g, d, lr, betas), 100, batch_size, steps, "mnist",
+                 checkpoint_every=500)
+
+
+class LabelledGenerator(nn.Module):
+    """G(z, y): the label's embedding concatenated to z, then mlp-mnist's generator."""
+
+    def __init__(self, latent_dim: int, num_classes: int, device: Any = None) -> None:
+        super().__init__()
+        self.label_embedding = nn.Embedding(num_classes, num_classes, device=device)
+        self.net = mlp([latent_dim + num_classes, 256, 512, 784], _leaky, nn.Tanh(), device)
+        self.net.append(nn.Unflatten(1, (1, 28, 28)))
+
+    def forward(self, z: Tensor, y: Tensor) -> Tensor:
+        return self.net(ops.cat([z, self.label_embedding(y)], axis=1))
+
+
+class LabelledDiscriminator(nn.Module):
+    """D(x, y): the flattened image and the label's embedding, concatenated, then an MLP."""
+
+    def __init__(self, num_classes: int, device: Any = None) -> None:
+        super().__init__()
+        self.label_embedding = nn.Embedding(num_classes, num_classes, device=device)
+        self.net = mlp([784 + num_classes, 512, 256, 1], _leaky, device=device)
+
+    def forward(self, x: Tensor, y: Tensor) -> Tensor:
+        x = x.reshape(len(x), -1)
+        return self.net(ops.cat([x, self.label_embedding(y)], axis=1))
+
+
+def cgan_mnist(device: Any = None, lr: float = 2e-4, betas: tuple[float, float] = (0.5, 0.999),
+               batch_size: int = 128, steps: int = 10000) -> Setup:
+    """mlp-mnist with the digit's label given to G and D through learned embeddings."""
+    g = LabelledGenerator(64, 10, device)
+    d = LabelledDiscriminator(10, device)
+    return Setup("cgan-mnist", g, d, *_adams(g, d, lr, betas), 64, batch_size, steps, "mnist",
+                 num_classes=10)
+
+
+SETUPS: dict[str, Callable[..., Setup]] = {
+    "gauss1d": gauss1d,
+    "ring2d": ring2d,
+    "grid2d": grid2d,
+    "mlp-mnist": mlp_mnist,
+    "dcgan-mnist": dcgan_mnist,
+    "cgan-mnist": cgan_mnist,
+}
+
+
+def build(name: str, **options: Any) -> Setup:
+    """The set-up called ``name`` (see ``SETUPS``), built with fresh weights from tinygan's
+    seeded generator; ``options`` (device, lr, betas, batch_size, steps) override defaults."""
+    if name not in SETUPS:
+        raise ValueError(f"unknown set-up {name!r}; valid set-ups: {', '.join(SETUPS)}")
+    return SETUPS[name](**options)

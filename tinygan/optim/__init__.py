@@ -1,0 +1,11 @@
+"""Lesson 1, last part: the optimizers, as ``torch.optim``.
+
+* ``optimizers.py``: ``Optimizer`` (parameter groups, state_dict), ``SGD`` and ``Adam``, each
+  update rule in its docstring;
+* ``lr_scheduler.py``: ``LinearLR``, the learning-rate schedule the reference set-ups use.
+"""
+
+from tinygan.optim import lr_scheduler
+from tinygan.optim.optimizers import SGD, Adam, Optimizer
+
+__all__ = ["SGD", "Adam", "Optimizer", "lr_scheduler"]
