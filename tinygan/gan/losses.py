@@ -33,6 +33,8 @@ from tinygan.autograd.tensor import Tensor
 
 __all__ = [
     "discriminator_loss",
+    "discriminator_loss_least_squares",
+    "generator_loss_least_squares",
     "generator_loss_non_saturating",
     "generator_loss_zero_sum",
     "log_d",
@@ -154,3 +156,59 @@ def generator_loss_non_saturating(fake_logits: Tensor) -> Tensor:
     """
     fake_logits = _check_logits(fake_logits, "fake_logits", "generator_loss_non_saturating")
     return -log_d(fake_logits).mean()
+
+
+# -- A second loss family: least squares (Mao et al., 2017) --------------------------------------
+
+
+def discriminator_loss_least_squares(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """The least-squares GAN's discriminator loss (Mao et al., 2017), labels a=0, b=1.
+
+        L_D = 1/2 E_{x~p_data}[(D(x) - b)^2] + 1/2 E_z[(D(G(z)) - a)^2],   a = 0, b = 1
+            = 1/2 mean((s_real - 1)^2) + 1/2 mean(s_fake^2)
+
+    Here D(x) is D's *raw output* s, the same number the Eq. 1-5 functions call the logit, with
+    no sigmoid: D regresses its score onto the label (b = 1 real, a = 0 fake, the chapter's),
+    and the squared error replaces Eq. 1's cross-entropy. Its minimum, 0, is a D that scores
+    every real sample exactly 1 and every fake exactly 0.
+
+    >>> real, fake = tinygan.tensor([[1.0], [0.5]]), tinygan.tensor([[0.0], [1.0]])
+    >>> round(discriminator_loss_least_squares(real, fake).item(), 4)  # (0 + .25)/4 + (0 + 1)/4
+    0.3125
+
+    Args:
+        real_scores: D's raw outputs on real samples x, shape (N, 1) or (N,).
+        fake_scores: D's raw outputs on generated samples G(z), shape (M, 1) or (M,).
+
+    Returns:
+        A scalar Tensor; the two means are taken separately, so N and M may differ.
+    """
+    real_scores = _check_logits(real_scores, "real_scores", "discriminator_loss_least_squares")
+    fake_scores = _check_logits(fake_scores, "fake_scores", "discriminator_loss_least_squares")
+    return 0.5 * ((real_scores - 1.0) ** 2).mean() + 0.5 * (fake_scores**2).mean()
+
+
+def generator_loss_least_squares(fake_scores: Tensor) -> Tensor:
+    """The least-squares GAN's generator loss (Mao et al., 2017), target c=1.
+
+        L_G = 1/2 E_z[(D(G(z)) - c)^2],   c = 1 (G wants its fakes scored as real)
+            = 1/2 mean((s_fake - 1)^2)
+
+    on D's raw output s (no sigmoid). With a=0, b=1, c=1 this is the paper's 0-1 coding. Its
+    gradient with respect to the score of one fake is (s - 1)/M: as D rejects the fakes (s -> 0,
+    the fake label) it tends to -1/M and does not vanish, and it grows for a fake D scores
+    below 0, so even fakes on the right side of D's boundary but far from the data keep
+    pulling G. Compare the sigmoid losses on a logit s, where D rejects a fake as s -> -inf:
+    Eq. 2's gradient -sigma(s)/M vanishes there, Eq. 5's -(1 - sigma(s))/M tends to -1/M.
+
+    >>> round(generator_loss_least_squares(tinygan.tensor([[0.0], [1.0]])).item(), 4)
+    0.25
+
+    Args:
+        fake_scores: D's raw outputs on generated samples G(z), shape (M, 1) or (M,).
+
+    Returns:
+        A scalar Tensor.
+    """
+    fake_scores = _check_logits(fake_scores, "fake_scores", "generator_loss_least_squares")
+    return 0.5 * ((fake_scores - 1.0) ** 2).mean()
