@@ -320,7 +320,7 @@ def test_calculate_gain_matches_torch():
 
 def test_dcgan_init_recipe():
     tg.manual_seed(0)
-    g = nn.init.dcgan_init(dcgan_generator(nn))
+    g = tg.models.dcgan_init(dcgan_generator(nn))
     for layer in (g[0], g[4], g[7]):
         w = layer.weight.numpy()
         assert abs(w.mean()) < 0.002 and abs(w.std() - 0.02) < 0.002

@@ -35,6 +35,7 @@ import numpy
 from tinygan import backend, ops
 from tinygan.autograd.function import no_grad
 from tinygan.autograd.tensor import Tensor
+from tinygan.evaluation.metrics import frechet_distance, gaussian_frechet_distance
 from tinygan.nn import Conv2d, Linear, Module
 from tinygan.serialization import load
 
@@ -272,10 +273,6 @@ def classifier_score(samples: Any, reference: Any = None, *,
     size = _check_batch_size(batch_size, "classifier_score")
     x = _images(samples, "classifier_score", "samples", at_least=2)
     r = None if reference is None else _images(reference, "classifier_score", "reference", 2)
-    # Imported here, not at the top: tinygan.metrics re-exports classifier_score, so a
-    # top-level import would make each module wait for the other.
-    from tinygan.evaluation.metrics import frechet_distance, gaussian_frechet_distance  # noqa: PLC0415
-
     model = _model(classifier, "classifier_score")
     probs, feats = _evaluate(model, x, size)
     if r is None:

@@ -7,9 +7,8 @@
   shows as a number.
 * MNIST: ``parzen_window_estimate`` — the Parzen-window log-likelihood of Goodfellow et al.
   (2014), Table 1; ``frechet_distance`` between two sets of features (the Fréchet distance of FID,
-  in whatever feature space the caller gives); ``classifier_score`` (from
-  ``tinygan/classifier.py``) — classes covered, confidence and that Fréchet distance in the
-  features of a small digit classifier trained by tinygan.
+  in whatever feature space the caller gives). ``classifier.classifier_score``, beside this
+  module, uses it on the features of a small digit classifier trained by tinygan.
 
 Inputs are NumPy arrays (or lists); a Tensor is accepted and copied to the host with
 ``.numpy()``. Arrays on a GPU must be brought over explicitly first (``tensor.numpy()``).
@@ -23,12 +22,8 @@ from typing import Any
 import numpy
 
 from tinygan.autograd.tensor import Tensor
-from tinygan.evaluation.classifier import (
-    classifier_score,  # the MNIST classifier's score (its own file)
-)
 
 __all__ = [
-    "classifier_score",
     "frechet_distance",
     "gaussian_frechet_distance",
     "ks_statistic",

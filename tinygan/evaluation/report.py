@@ -22,7 +22,9 @@ from typing import Any
 import numpy as np
 
 from tinygan import viz
+from tinygan.data import load_mnist
 from tinygan.evaluation import metrics
+from tinygan.evaluation.classifier import classifier_score
 
 __all__ = ["draw_samples", "evaluate"]
 
@@ -31,8 +33,6 @@ SAMPLE_SEED = 20140610  # Goodfellow et al.'s arXiv date: any fixed number would
 
 def _mnist_sets(data_dir: Any) -> tuple[np.ndarray, np.ndarray]:
     """(validation, test) images with pixel values in [0, 1], flattened, for the Parzen window."""
-    from tinygan.data import load_mnist  # noqa: PLC0415 (only MNIST set-ups need it)
-
     train, _ = load_mnist(data_dir, "train", scale=(0.0, 1.0), flatten=True)
     test, _ = load_mnist(data_dir, "test", scale=(0.0, 1.0), flatten=True)
     return train[-10_000:], test
@@ -60,12 +60,7 @@ def evaluate(setup: Any, gan: Any, n: int | None = None, *, seed: int = SAMPLE_S
         return out
     samples = gan.sample(n or 10_000, seed=seed).numpy().reshape(-1, 784)
     out["n_samples"] = len(samples)
-    try:
-        from tinygan.evaluation.classifier import classifier_score  # noqa: PLC0415
-    except ImportError:  # the classifier ships with the package; tolerate a trimmed install
-        classifier_score = None
-    if classifier_score is not None:
-        out["classifier"] = classifier_score(samples)
+    out["classifier"] = classifier_score(samples)
     if parzen:
         validation, test = _mnist_sets(data_dir)
         estimate = metrics.parzen_window_estimate((samples + 1.0) / 2.0, validation, test)

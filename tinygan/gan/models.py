@@ -1,8 +1,18 @@
-"""The reference set-ups of SPEC.md: networks, optimisers and batch sizes, by name.
+"""The reference set-ups: networks, optimisers, batch sizes and step counts, by name.
 
+``build(name)`` returns a ``Setup``: both networks with fresh weights, their Adam optimisers and
+the defaults ``tinygan train`` uses. One step of Algorithm 1 on the 1-D Gaussian:
+
+    >>> tinygan.manual_seed(0)
     >>> setup = tinygan.models.build("gauss1d")
-    >>> gan = setup.gan()                       # a tinygan.GAN with k=1, Eq. 5
-    >>> gan.fit(setup.target, steps=setup.steps, batch_size=setup.batch_size)
+    >>> setup.latent_dim, setup.batch_size, setup.steps
+    (8, 256, 3000)
+    >>> setup.discriminator[0]
+    Linear(in_features=1, out_features=32, bias=True)
+    >>> gan = setup.gan()                       # a tinygan.GAN with k=1 and Eq. 5
+    >>> history = gan.fit(setup.target, steps=20, batch_size=64, progress=False)
+    >>> history["loss_d"].shape                 # one entry per step, for every term
+    (20,)
 
 | name        | data              | G                                  | D                      |
 | ----------- | ----------------- | ---------------------------------- | ---------------------- |
@@ -17,20 +27,18 @@
 Hidden layers use LeakyReLU(0.2) (ReLU in DCGAN's generator, as Radford et al.); D outputs a
 logit (no sigmoid: the losses take logits); MNIST generators end in Tanh and every MNIST
 network takes and gives images of shape (N, 1, 28, 28). Optimisers are Adam with betas
-(0.5, 0.999) throughout.
+(0.5, 0.999) throughout. docs/setups.md gives each set-up in full, with what was measured.
 
-Our choices where SPEC.md leaves them open:
-- ring2d / grid2d: LeakyReLU MLPs (G 3 x 256, D 2 x 256), a 16-d latent, batches of 512, Adam
-  lr 1e-3 with G's rate decayed linearly to 0 (as gauss1d), and a D that judges packs of 4
-  samples (``Pack``, PacGAN). Each choice was measured on the ring (README): with 128-unit
-  networks HQ stayed near 50-70%; without the G decay samples never tightened onto the modes;
-  without packing (``pack=1``) modes were dropped (6 of 8 with a fair share); packs of 2 were
-  not enough on every seed; 16000 steps ended at 79% HQ on seed 0, 24000 at 88% (89% on seed 1).
-  ``ring2d(pack=1, batch_size=64, lr=2e-3, g_lr_decay=False, steps=8000)`` is a set-up that
-  collapses (the plain GAN, small batches, a fast constant rate): G hops between modes and ends
-  with 3 of 8 holding a fair share and 26% high quality (seed 0), for notebook 03.
-- dcgan-mnist: the DCGAN initialisation (weights N(0, 0.02^2), BatchNorm scales N(1, 0.02^2);
-  ``tinygan.nn.init.dcgan_init``).
+Choices beyond the published recipes:
+
+- gauss1d, ring2d, grid2d: G's learning rate decays linearly to 0 while D's stays
+  (``g_lr_decay``); with a constant rate the two networks oscillate around the target.
+- ring2d / grid2d: G 3 x 256, D 2 x 256, a 16-d latent, batches of 512, Adam lr 1e-3, and a D
+  that judges packs of 4 samples (``Pack``, PacGAN); the plain GAN (``pack=1``) drops modes.
+  ``ring2d(pack=1, batch_size=64, lr=2e-3, g_lr_decay=False, steps=8000)`` collapses: G hops
+  between modes (notebook 03).
+- dcgan-mnist: the DCGAN initialisation (``dcgan_init``: weights N(0, 0.02^2), BatchNorm
+  scales N(1, 0.02^2)).
 - cgan-mnist: the label enters each network through its own learned ``Embedding(10, 10)``,
   concatenated to z (in G) and to the flattened image (in D), as PyTorch-GAN's cgan; an
   embedding is a one-hot vector times a trainable matrix, so it contains the one-hot choice.
@@ -47,11 +55,12 @@ from tinygan.autograd.tensor import Tensor
 from tinygan.data import Gaussian1D, Grid2D, Ring2D
 from tinygan.gan.algorithm import GAN
 from tinygan.gan.conditional import ConditionalGAN
+from tinygan.nn.init import normal_, zeros_
 from tinygan.optim.lr_scheduler import LinearLR
 from tinygan.optim.optimizers import Adam
 
-__all__ = ["SETUPS", "Setup", "build", "cgan_mnist", "dcgan_mnist", "gauss1d", "grid2d",
-           "mlp_mnist", "ring2d"]
+__all__ = ["SETUPS", "Pack", "Setup", "build", "cgan_mnist", "dcgan_init", "dcgan_mnist",
+           "gauss1d", "grid2d", "mlp_mnist", "ring2d"]
 
 
 @dataclass
@@ -156,13 +165,13 @@ def _toy(name: str, target: Any, latent_dim: int, g_sizes: list[int], d_sizes: l
 
 def gauss1d(device: Any = None, lr: float = 1e-3, betas: tuple[float, float] = (0.5, 0.999),
             batch_size: int = 256, steps: int = 3000, g_lr_decay: bool = True) -> Setup:
-    """SPEC.md's gauss1d: N(4, 1.25^2); G z in R^8 -> 32 -> 32 -> 1, D 1 -> 32 -> 32 -> 1 logit,
+    """The 1-D Gaussian N(4, 1.25^2); G z in R^8 -> 32 -> 32 -> 1, D 1 -> 32 -> 32 -> 1 logit,
     LeakyReLU(0.2); batch 256; Adam lr 1e-3, betas (0.5, 0.999).
 
     With ``g_lr_decay`` (the default) G's learning rate falls linearly from ``lr`` to 0 over
-    ``steps`` while D's stays at ``lr`` (see ``tinygan.lr_scheduler``): with a constant rate
-    the two networks oscillate around the target and never settle (W1 swings between about 0.02
-    and 0.3 from step to step); with the decay the default run ends near W1 = 0.03.
+    ``steps`` while D's stays at ``lr`` (``tinygan.optim.lr_scheduler.LinearLR``): with a
+    constant rate the two networks oscillate around the target and never settle (W1 swings
+    between about 0.02 and 0.3 from step to step).
     """
     return _toy("gauss1d", Gaussian1D(4.0, 1.25), 8, [32, 32, 1], [1, 32, 32, 1], lr, betas,
                 batch_size, steps, device, g_lr_decay=g_lr_decay)
@@ -191,7 +200,7 @@ def grid2d(device: Any = None, lr: float = 1e-3, betas: tuple[float, float] = (0
 
 def mlp_mnist(device: Any = None, lr: float = 2e-4, betas: tuple[float, float] = (0.5, 0.999),
               batch_size: int = 128, steps: int = 10000) -> Setup:
-    """SPEC.md's mlp-mnist: G z in R^64 -> 256 -> 512 -> 784 (Tanh), D 784 -> 512 -> 256 -> 1,
+    """The MLP GAN on MNIST: G z in R^64 -> 256 -> 512 -> 784 (Tanh), D 784 -> 512 -> 256 -> 1,
     LeakyReLU(0.2); batch 128; Adam lr 2e-4, betas (0.5, 0.999)."""
     g = mlp([64, 256, 512, 784], _leaky, nn.Tanh(), device)
     g.append(nn.Unflatten(1, (1, 28, 28)))
@@ -199,9 +208,36 @@ def mlp_mnist(device: Any = None, lr: float = 2e-4, betas: tuple[float, float] =
     return Setup("mlp-mnist", g, d, *_adams(g, d, lr, betas), 64, batch_size, steps, "mnist")
 
 
+def dcgan_init(module: nn.Module) -> nn.Module:
+    """The DCGAN recipe (Radford et al. 2016, section 4), in place on ``module`` and all its
+    sub-modules, which it returns: Conv2d, ConvTranspose2d and Linear weights ~ N(0, 0.02^2),
+    BatchNorm scales ~ N(1, 0.02^2), their biases 0 (the PyTorch DCGAN tutorial's
+    ``weights_init``). Other layers are left as they are.
+
+        >>> tinygan.manual_seed(0)
+        >>> layer = dcgan_init(tinygan.nn.Linear(1000, 100))
+        >>> round(float(layer.weight.numpy().std()), 3), float(abs(layer.bias.numpy()).max())
+        (0.02, 0.0)
+    """
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            normal_(m.weight, 0.0, 0.02)
+            if m.bias is not None:
+                zeros_(m.bias)
+        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)) and m.affine:
+            normal_(m.weight, 1.0, 0.02)
+            if m.bias is not None:
+                zeros_(m.bias)
+    return module
+
+
 def dcgan_mnist(device: Any = None, lr: float = 2e-4, betas: tuple[float, float] = (0.5, 0.999),
                 batch_size: int = 64, steps: int = 3000) -> Setup:
-    """SPEC.md's dcgan-mnist (Radford et al. 2016, sized for 28x28), DCGAN initialisation."""
+    """DCGAN (Radford et al. 2016) sized for 28x28 MNIST, with ``dcgan_init``; batch 64, Adam
+    lr 2e-4, betas (0.5, 0.999). Convolutions are (in, out, kernel 4, stride 2, padding 1):
+    G z in R^100 -> 128x7x7 (Linear, BatchNorm1d, ReLU) -> ConvTranspose2d -> 64x14x14
+    (BatchNorm2d, ReLU) -> ConvTranspose2d -> 1x28x28 (Tanh); D mirrors it with Conv2d and
+    LeakyReLU(0.2), BatchNorm2d on the second, then Linear(6272, 1) to a logit."""
     g = nn.Sequential(
         nn.Linear(100, 128 * 7 * 7, device=device), nn.BatchNorm1d(128 * 7 * 7, device=device),
         nn.ReLU(), nn.Unflatten(1, (128, 7, 7)),
@@ -214,8 +250,8 @@ def dcgan_mnist(device: Any = None, lr: float = 2e-4, betas: tuple[float, float]
         nn.Conv2d(64, 128, 4, 2, 1, device=device), nn.BatchNorm2d(128, device=device),
         nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(128 * 7 * 7, 1, device=device),
     )
-    nn.init.dcgan_init(g)
-    nn.init.dcgan_init(d)
+    dcgan_init(g)
+    dcgan_init(d)
     return Setup("dcgan-mnist", g, d, *_adams(g, d, lr, betas), 100, batch_size, steps, "mnist",
                  checkpoint_every=500)
 

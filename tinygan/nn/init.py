@@ -8,6 +8,7 @@ shrinking or exploding layer after layer:
 - Xavier/Glorot (2010): Var W = gain^2 * 2 / (fan_in + fan_out)
 - Kaiming/He (2015): Var W = gain^2 / fan  (fan = fan_in, or fan_out with mode="fan_out")
 - DCGAN (Radford et al. 2016): W ~ N(0, 0.02^2) everywhere, BatchNorm scale ~ N(1, 0.02^2)
+  (``tinygan.models.dcgan_init`` applies it to a whole network)
 
 Each function fills ``tensor.data`` in place and returns the tensor, as PyTorch's.
 """
@@ -23,7 +24,6 @@ from tinygan.autograd.tensor import Tensor
 __all__ = [
     "calculate_gain",
     "constant_",
-    "dcgan_init",
     "kaiming_normal_",
     "kaiming_uniform_",
     "normal_",
@@ -142,27 +142,3 @@ def default_init_(weight: Tensor, bias: Tensor | None) -> None:
         fan_in, _ = _calculate_fan_in_and_fan_out(weight)
         bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
         uniform_(bias, -bound, bound)
-
-
-def dcgan_init(module: Any) -> Any:
-    """The DCGAN recipe (Radford et al. 2016, section 4): every weight ~ N(0, 0.02^2).
-
-    Applied to ``module`` and all its sub-modules: Conv2d, ConvTranspose2d and Linear weights
-    ~ N(0, 0.02^2) and their biases 0; BatchNorm scales ~ N(1, 0.02^2) and shifts 0 (as the
-    PyTorch DCGAN tutorial's ``weights_init``). Other layers are left as they are. Returns
-    ``module``.
-    """
-    from tinygan.nn.batchnorm import _BatchNorm  # noqa: PLC0415  (init is imported by layers)
-    from tinygan.nn.conv import Conv2d, ConvTranspose2d  # noqa: PLC0415
-    from tinygan.nn.linear import Linear  # noqa: PLC0415
-
-    for m in module.modules():
-        if isinstance(m, (Conv2d, ConvTranspose2d, Linear)):
-            normal_(m.weight, 0.0, 0.02)
-            if m.bias is not None:
-                zeros_(m.bias)
-        elif isinstance(m, _BatchNorm) and m.affine:
-            normal_(m.weight, 1.0, 0.02)
-            if m.bias is not None:
-                zeros_(m.bias)
-    return module
