@@ -4,11 +4,19 @@ A data set here is one array (images) or a tuple of arrays with the same first a
 labels). It stays where it is — usually host memory — and each batch is copied to the device
 only when it is needed, so a GPU never holds more than one batch of data.
 
-    >>> images, labels = tinygan.data.load_mnist()
-    >>> for x, y in batches((images, labels), batch_size=128, seed=0):
-    ...     ...                                   # x: Tensor (128, 1, 28, 28), y: (128,) int64
-    >>> stream = infinite_batches(images, 128)    # epoch after epoch, reshuffled each time
-    >>> x = next(stream)
+    >>> images = np.arange(12, dtype=np.float32).reshape(6, 2)   # 6 samples of 2 numbers
+    >>> labels = np.arange(6)
+    >>> for x, y in batches((images, labels), batch_size=2, seed=0):
+    ...     print(x.shape, y.numpy())
+    (2, 2) [3 2]
+    (2, 2) [5 4]
+    (2, 2) [0 1]
+    >>> stream = infinite_batches(images, 4, seed=0)   # epoch after epoch, reshuffled each time
+    >>> next(stream).shape
+    (4, 2)
+
+With MNIST it reads the same: ``images, labels = tinygan.data.load_mnist()``, then
+``batches((images, labels), batch_size=128)`` yields x of shape (128, 1, 28, 28) and y (128,).
 
 The order comes from tinygan's seeded CPU generator (``tinygan.backend.generator("cpu")``),
 unless a ``seed`` or a NumPy ``generator`` of your own is given: the same seed, the same batches.

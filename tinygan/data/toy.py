@@ -46,7 +46,7 @@ class Gaussian1D:
     """The normal distribution N(mean, std²) on the real line; the ``gauss1d`` target.
 
     Args:
-        mean: the centre μ (default 4.0, as in SPEC.md).
+        mean: the centre μ (default 4.0, the gauss1d target of docs/setups.md).
         std: the standard deviation σ > 0 (default 1.25).
 
     ``sample(n)`` gives a Tensor of shape (n, 1) — one feature per row, ready for a Linear

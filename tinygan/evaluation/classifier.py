@@ -18,9 +18,20 @@ The weights ship with the package (``tinygan/weights/mnist_classifier.npz``, wri
 ``scripts/train_mnist_classifier.py``), together with the mean and covariance of the features of
 the 10,000 MNIST test images, so the score needs no data folder.
 
-    >>> from tinygan.evaluation.classifier import classifier_score
-    >>> score = classifier_score(samples)          # samples in [-1, 1], (N, 784) or (N, 1, 28, 28)
-    >>> score["classes_covered"], score["frechet_distance"]
+A generator that only ever draws one white vertical stroke has collapsed onto one digit:
+
+    >>> strokes = -np.ones((50, 1, 28, 28), np.float32)   # pixel values in [-1, 1]: black ...
+    >>> strokes[:, :, 4:24, 13:15] = 1.0                   # ... with a white stroke
+    >>> probabilities, features = predict(strokes)
+    >>> probabilities.shape, features.shape
+    ((50, 10), (50, 128))
+    >>> int(probabilities[0].argmax()), round(float(probabilities[0].max()), 3)
+    (1, 1.0)
+    >>> score = classifier_score(strokes)
+    >>> score["class_counts"], score["classes_covered"], round(score["inception_score"], 3)
+    ([0, 50, 0, 0, 0, 0, 0, 0, 0, 0], 1, 1.0)
+    >>> score["frechet_distance"] > 1000                   # far from the real test digits
+    True
 """
 
 from __future__ import annotations

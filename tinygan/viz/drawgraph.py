@@ -12,8 +12,13 @@ the same way ``backward()`` does and lays the graph out left to right:
 No graphviz needed: the layout is a longest-path layering (each node one column right of its
 furthest input), with each column ordered by the mean height of its inputs to keep lines short.
 
+    >>> w = tinygan.tensor([0.5, -1.0], requires_grad=True)
+    >>> x = tinygan.tensor([1.0, 2.0])
     >>> y = (w * x).sum().sigmoid()
-    >>> tinygan.viz.draw_graph(y, names={"w": w, "x": x})
+    >>> fig = draw_graph(y, names={"w": w, "x": x})     # fig.savefig("graph.png") to keep it
+    >>> nodes, edges = graph_nodes(y)                   # what it draws: 5 tensors, 3 ops
+    >>> [node.fn.__name__ for key, node in nodes.items() if key[0] == "op"]
+    ['Sigmoid', 'Sum', 'Mul']
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from tinygan import backend
 from tinygan.autograd.tensor import Tensor
 
 __all__ = ["draw_graph", "graph_nodes"]
@@ -98,8 +104,6 @@ def _label(t: Tensor, names: dict[int, str]) -> str:
 
 
 def _grad_host(grad: Any) -> Any:
-    from tinygan import backend  # noqa: PLC0415
-
     return backend.to_numpy(grad)
 
 
