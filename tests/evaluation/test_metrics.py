@@ -143,8 +143,29 @@ def test_one_stray_sample_captures_a_mode_but_not_a_fair_share():
     noise = np.full((93, 2), 10.0)
     m = mode_metrics(np.concatenate([strays, crowd, noise]), RING.modes, RING.std)
     assert m["modes_captured"] == 8
-    assert m["modes_fair_share"] == 1  # 20% of 107/8 is 2.7 > 1
+    assert m["modes_fair_share"] == 1  # a fair share is 20% of 200/8 = 5 samples; strays hold 1
+    assert m["fair_share_needed"] == pytest.approx(5.0)
     assert m["n_high_quality"] == 107 and m["high_quality_fraction"] == pytest.approx(107 / 200)
+
+
+def test_uniform_noise_captures_modes_by_luck_but_holds_no_fair_share():
+    x = np.random.default_rng(0).uniform(-2.5, 2.5, (2500, 2))
+    m = mode_metrics(x, RING.modes, RING.std)
+    # 8 discs of radius 0.06 cover 0.36% of the square: about 9 lucky samples, on several modes
+    assert m["modes_captured"] >= 3 and m["n_high_quality"] < 20
+    assert m["modes_fair_share"] == 0  # a fair share is 62.5 samples: luck gives a handful
+
+
+def test_fair_share_counts_all_samples_not_only_the_high_quality_ones():
+    # 8 sharp samples on every mode and 1,000 samples far away: relative to the 64
+    # high-quality samples every mode would hold its share; relative to the 1,064 samples
+    # (20% of 1064/8 = 26.6) none does.
+    sharp = np.repeat(RING.modes, 8, axis=0)
+    far = np.full((1000, 2), 10.0)
+    m = mode_metrics(np.concatenate([sharp, far]), RING.modes, RING.std)
+    assert m["modes_captured"] == 8 and m["modes_fair_share"] == 0
+    m = mode_metrics(np.concatenate([sharp, far[:100]]), RING.modes, RING.std)
+    assert m["modes_fair_share"] == 8  # 20% of 164/8 = 4.1 <= 8
 
 
 def test_high_quality_threshold_is_three_std():
