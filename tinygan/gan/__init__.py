@@ -7,6 +7,7 @@ Read in this order:
   through a frozen D), every term of a step returned;
 * ``conditional.py``: ``ConditionalGAN``, the labels given to both players;
 * ``training.py``: the loop around a step (progress, callbacks, Ctrl-C, the NaN stop);
+* ``checkpoint.py``: what a GAN's checkpoint holds, restored all or nothing;
 * ``models.py``: the reference set-ups (gauss1d, ring2d, grid2d, mlp-mnist, dcgan-mnist,
   cgan-mnist) with their documented choices.
 """

@@ -11,7 +11,8 @@ Algorithm 1 (Goodfellow et al., 2014), for each training step::
 Eq. 4 of the chapter, theta_G* = argmin_G max_D V(G, D), is this loop run with
 ``generator_loss="zero_sum"``: D ascends V (descends Eq. 1), G descends V (Eq. 2 = -Eq. 1 as a
 function of G). The default ``"non_saturating"`` (Eq. 5) is the chapter's fix for the vanishing
-gradient of Eq. 2 when D(G(z)) -> 0.
+gradient of Eq. 2 when D(G(z)) -> 0. Both losses are chosen in one place, ``GAN.d_loss`` and
+``GAN.g_loss``.
 
 Each phase changes only its own network. In the D step, G runs under ``no_grad`` (no graph, so
 the fakes are detached). In the G step, D is *frozen* (``frozen`` below): its parameters stop
@@ -23,10 +24,20 @@ save-and-restore over a special BatchNorm mode because it works with any layer t
 buffers and leaves the layers themselves simple. G's running statistics are likewise left
 alone while G makes the D step's fakes, so each network's statistics move only in its own step.
 
-    >>> gan = GAN(G, D, Adam(G.parameters(), ...), Adam(D.parameters(), ...), latent_dim=8)
-    >>> record = gan.step(real_batch)       # one step; every term of the chapter
-    >>> record.loss_d, record.d_real, record.d_fake
-    >>> history = gan.fit(Gaussian1D(), steps=3000, batch_size=256)
+An update is kept only if it is finite (``kept_if_finite``): if the loss, the gradient, the new
+parameters or the optimizer's new state hold a NaN or an infinity, the network and its
+optimizer are put back as they were and ``NonFiniteLossError`` says what went bad.
+
+    >>> import tinygan
+    >>> tinygan.manual_seed(0)
+    >>> setup = tinygan.models.build("gauss1d", steps=20)
+    >>> gan = setup.gan()                                 # k = 1, Eq. 5
+    >>> record = gan.step(setup.target.sample(64))        # one step; every term of the chapter
+    >>> record.step, 0 < record.d_real < 1, 0 < record.d_fake < 1
+    (1, True, True)
+    >>> history = gan.fit(setup.target, steps=19, batch_size=64, progress=False)
+    >>> history["loss_d"].shape, gan.global_step
+    ((20,), 20)
 """
 
 from __future__ import annotations
@@ -41,13 +52,15 @@ from tinygan import backend
 from tinygan.autograd.function import no_grad
 from tinygan.autograd.tensor import Tensor
 from tinygan.gan import losses
+from tinygan.gan.checkpoint import gan_state_dict, load_gan_state_dict
 from tinygan.gan.training import (
     NonFiniteLossError,
     StepRecord,
     TrainingInterrupted,
+    evaluating,
     fit_loop,
-    get_rng_state,
-    set_rng_state,
+    k_batches,
+    kept_if_finite,
 )
 from tinygan.nn.module import Module
 
@@ -72,28 +85,6 @@ def frozen(module: Module) -> Iterator[Module]:
             b.data = array
 
 
-@contextlib.contextmanager
-def _buffers_undone_on_failure(module: Module) -> Iterator[None]:
-    """If a NaN stops the step, put back the running statistics its forward passes moved, so
-    the network is left exactly as the last good step left it."""
-    saved = [(b, b.data.copy()) for _, b in module.named_buffers()]
-    try:
-        yield
-    except NonFiniteLossError:
-        for b, array in saved:
-            b.data = array
-        raise
-
-
-def _grad_norm(module: Module) -> float:
-    """sqrt(sum of every squared gradient entry of ``module``): the length of its gradient."""
-    total = 0.0
-    for p in module.parameters():
-        if p.grad is not None:
-            total += float((p.grad.astype(numpy.float64) ** 2).sum())
-    return total**0.5
-
-
 class GAN:
     """A generator G and a discriminator D trained by Algorithm 1 (see the module docstring).
 
@@ -111,7 +102,6 @@ class GAN:
     """
 
     conditional = False
-    batch_kind = "a Tensor"  # what one real batch is, for error messages
 
     def __init__(
         self,
@@ -147,30 +137,37 @@ class GAN:
         self.device = backend.get_device(device)
         self.global_step = 0
         self._history: dict[str, list[float]] = {}
-        self._last_real: tuple[Tensor, Any] | None = None  # for Eq. 2's first term in g_step
+        self._last_real: tuple[Tensor, tuple] | None = None  # for Eq. 2's first term in g_step
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(latent_dim={self.latent_dim}, k={self.k}, "
                 f"generator_loss={self.generator_loss!r}, step={self.global_step})")
 
-    # -- the pieces a conditional GAN changes -----------------------------------------------------
-    def _split(self, batch: Any) -> tuple[Tensor, Any]:
-        """A real batch as (x, condition); the plain GAN has no condition."""
+    # -- what D is shown (a conditional GAN overrides these two, adding the labels) --------------
+    def real_inputs(self, batch: Any) -> tuple[Tensor, tuple]:
+        """A real batch as (x, the extra inputs D takes with it): here none, ``(x, ())``."""
         if not isinstance(batch, Tensor):
-            raise TypeError(f"GAN.step: a real batch must be a Tensor, got {type(batch).__name__}")
-        return batch, None
+            raise TypeError(f"{type(self).__name__}.step: a real batch must be a Tensor, got "
+                            f"{type(batch).__name__}")
+        if batch.device != self.device:
+            raise ValueError(f"GAN.d_step: the real batch is on {batch.device.name}, the GAN on "
+                             f"{self.device.name}; move the data with .to(...)")
+        return batch, ()
 
-    def _is_one_batch(self, real: Any) -> bool:
-        return isinstance(real, Tensor)
+    def sample_fakes(self, n: int) -> tuple[Tensor, tuple]:
+        """n fakes G(z) from fresh noise z, and the extra inputs D judges them with (none)."""
+        return self.generator(self.noise(n)), ()
 
-    def _fake_condition(self, n: int) -> Any:
-        return None
+    # -- the losses: the one place they are chosen ------------------------------------------------
+    def d_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+        """The loss D descends: Eq. 1."""
+        return losses.discriminator_loss(real_logits, fake_logits)
 
-    def _G(self, z: Tensor, cond: Any) -> Tensor:
-        return self.generator(z)
-
-    def _D(self, x: Tensor, cond: Any) -> Tensor:
-        return self.discriminator(x)
+    def g_loss(self, fake_logits: Tensor) -> Tensor:
+        """The loss G descends: Eq. 5, or the term of Eq. 2 that depends on G (``zero_sum``)."""
+        if self.generator_loss == "non_saturating":
+            return losses.generator_loss_non_saturating(fake_logits)
+        return losses.log_one_minus_d(fake_logits).mean()
 
     # -- noise ------------------------------------------------------------------------------------
     def noise(self, n: int, seed: int | None = None) -> Tensor:
@@ -184,50 +181,23 @@ class GAN:
         return Tensor(rng.standard_normal(shape, dtype=backend.get_default_dtype()))
 
     # -- Algorithm 1 ------------------------------------------------------------------------------
-    def _real_batches(self, real: Any) -> list[Any]:
-        if self._is_one_batch(real):
-            if self.k > 1:
-                raise ValueError(
-                    f"GAN.step: k={self.k} discriminator steps need {self.k} real batches, one "
-                    f"for each (Algorithm 1 draws a fresh batch per D step), but one batch was "
-                    f"given; pass a list of {self.k} batches, or use fit(), which draws them"
-                )
-            return [real]
-        if not isinstance(real, Sequence) or not all(self._is_one_batch(b) for b in real):
-            raise TypeError(f"{type(self).__name__}.step: expected one real batch "
-                            f"({self.batch_kind}) when k = 1, or a list of k of them; got "
-                            f"{type(real).__name__}")
-        if len(real) != self.k:
-            raise ValueError(f"GAN.step: k={self.k} needs {self.k} real batches, got {len(real)}")
-        return list(real)
-
     def d_step(self, real: Any) -> dict[str, float]:
         """One discriminator update on a real batch and a detached fake batch of the same size.
 
         Returns Eq. 1's terms before the update: loss_d, d_real, d_fake, grad_norm_d.
         """
-        x, cond = self._split(real)
-        if x.device != self.device:
-            raise ValueError(f"GAN.d_step: the real batch is on {x.device.name}, the GAN on "
-                             f"{self.device.name}; move the data with .to(...)")
-        n = len(x)
-        z = self.noise(n)
-        fake_cond = self._fake_condition(n)
+        x, cond = self.real_inputs(real)
         with no_grad(), frozen(self.generator):  # detached from G: no graph back into G
-            fake = self._G(z, fake_cond)
-        self.d_optimizer.zero_grad()
-        with _buffers_undone_on_failure(self.discriminator):
-            real_logits = self._D(x, cond)
-            fake_logits = self._D(fake, fake_cond)
-            loss = losses.discriminator_loss(real_logits, fake_logits)
-            terms = {"loss_d": loss.item(),
-                     "d_real": float(real_logits.sigmoid().mean().item()),
-                     "d_fake": float(fake_logits.sigmoid().mean().item())}
-            self._check("the discriminator loss (Eq. 1)", terms, ["loss_d"])
+            fake, fake_cond = self.sample_fakes(len(x))
+        with self._kept_if_finite("discriminator", "loss_d") as terms:
+            real_logits = self.discriminator(x, *cond)
+            fake_logits = self.discriminator(fake, *fake_cond)
+            loss = self.d_loss(real_logits, fake_logits)  # Eq. 1
+            terms.update(loss_d=loss, d_real=real_logits.sigmoid().mean(),
+                         d_fake=fake_logits.sigmoid().mean())
+            self.d_optimizer.zero_grad()
             loss.backward()
-            terms["grad_norm_d"] = _grad_norm(self.discriminator)
-            self._check("the discriminator's gradient", terms, ["grad_norm_d"])
-        self.d_optimizer.step()
+            self.d_optimizer.step()
         self._last_real = (x, cond)
         return terms
 
@@ -236,29 +206,15 @@ class GAN:
 
         Returns loss_g_non_saturating (Eq. 5), loss_g_zero_sum (Eq. 2) and grad_norm_g.
         """
-        z = self.noise(n)
-        fake_cond = self._fake_condition(n)
-        self.g_optimizer.zero_grad()
-        with _buffers_undone_on_failure(self.generator), frozen(self.discriminator):
-            fake_logits = self._D(self._G(z, fake_cond), fake_cond)
-            loss_ns = losses.generator_loss_non_saturating(fake_logits)
-            # Eq. 2 = E log D(x) + E log(1 - D(G(z))): only the second term depends on G, so G's
-            # gradient comes from it alone; the first is D's output on the last real batch.
-            real_term = float("nan")  # no real batch seen yet (g_step called first)
-            if self._last_real is not None:
-                with no_grad():
-                    real_term = losses.log_d(self._D(*self._last_real)).mean().item()
-            fake_term = losses.log_one_minus_d(fake_logits).mean()
-            terms = {"loss_g_non_saturating": loss_ns.item(),
-                     "loss_g_zero_sum": real_term + fake_term.item()}
-            used = loss_ns if self.generator_loss == "non_saturating" else fake_term
-            key = "loss_g_" + self.generator_loss
-            self._check(f"the generator loss ({'Eq. 5' if key.endswith('ing') else 'Eq. 2'})",
-                        terms, [key])
-            used.backward()
-            terms["grad_norm_g"] = _grad_norm(self.generator)
-            self._check("the generator's gradient", terms, ["grad_norm_g"])
-        self.g_optimizer.step()
+        used = "loss_g_" + self.generator_loss
+        with frozen(self.discriminator), self._kept_if_finite("generator", used) as terms:
+            fake, fake_cond = self.sample_fakes(n)
+            fake_logits = self.discriminator(fake, *fake_cond)
+            loss = self.g_loss(fake_logits)  # Eq. 5, or Eq. 2
+            terms.update(self._generator_terms(fake_logits))
+            self.g_optimizer.zero_grad()
+            loss.backward()
+            self.g_optimizer.step()
         return terms
 
     def step(self, real: Any) -> StepRecord:
@@ -271,30 +227,41 @@ class GAN:
         Returns:
             a ``StepRecord`` with every term of the chapter at this step.
         """
-        batches = self._real_batches(real)
+        batches = k_batches(self, real)
         self.generator.train()
         self.discriminator.train()
         d_terms = [self.d_step(b) for b in batches]
         d = {key: sum(t[key] for t in d_terms) / len(d_terms) for key in d_terms[0]}
-        g = self.g_step(len(self._split(batches[-1])[0]))
+        g = self.g_step(len(self._last_real[0]))
         for scheduler in (self.g_scheduler, self.d_scheduler):
             if scheduler is not None:
                 scheduler.step()
         self.global_step += 1
-        record = StepRecord(step=self.global_step, loss_d=d["loss_d"],
-                            loss_g_zero_sum=g["loss_g_zero_sum"], value=-d["loss_d"],
-                            loss_g_non_saturating=g["loss_g_non_saturating"],
-                            d_real=d["d_real"], d_fake=d["d_fake"],
-                            grad_norm_g=g["grad_norm_g"], grad_norm_d=d["grad_norm_d"])
+        record = StepRecord(step=self.global_step, value=-d["loss_d"], **d, **g)
         for key, v in record.items():
             self._history.setdefault(key, []).append(v)
         return record
 
-    def _check(self, what: str, terms: dict[str, float], keys: list[str]) -> None:
-        """Stop before any update is made from a NaN or infinite loss or gradient."""
-        bad = [k for k in keys if not numpy.isfinite(terms[k])]
-        if bad:
-            raise NonFiniteLossError(self.global_step + 1, what, terms)
+    # -- the bookkeeping beside the algorithm -----------------------------------------------------
+    def _kept_if_finite(self, who: str, loss_key: str) -> Any:
+        """``kept_if_finite`` for ``who``'s update ("discriminator" or "generator") now."""
+        module, optimizer = ((self.discriminator, self.d_optimizer) if who == "discriminator"
+                             else (self.generator, self.g_optimizer))
+        return kept_if_finite(self.global_step + 1, who, module, optimizer, loss_key)
+
+    def _generator_terms(self, fake_logits: Tensor) -> dict[str, float]:
+        """Both generator losses of the record, whichever G descends: Eq. 5, and Eq. 2 =
+        E log D(x) + E log(1 - D(G(z))), its first term from D on the last real batch (NaN
+        before any D step), as only the second depends on G."""
+        with no_grad():
+            real_term = float("nan")
+            if self._last_real is not None:
+                x, cond = self._last_real
+                real_term = losses.log_d(self.discriminator(x, *cond)).mean().item()
+            return {"loss_g_non_saturating":
+                    losses.generator_loss_non_saturating(fake_logits).item(),
+                    "loss_g_zero_sum": real_term + losses.log_one_minus_d(fake_logits).mean()
+                    .item()}
 
     # -- many steps -------------------------------------------------------------------------------
     def fit(self, data: Any, steps: int, *, batch_size: int | None = None,
@@ -313,10 +280,10 @@ class GAN:
             progress: show a tqdm progress bar with L_D, L_G, D(x) and D(G(z)).
 
         Raises:
-            NonFiniteLossError: a loss or gradient became NaN or infinite (no update was made
-                from it; see the error for what the networks hold).
-            TrainingInterrupted: Ctrl-C; the step under way was finished first, so the GAN is
-                at a step boundary and can be saved and resumed exactly.
+            NonFiniteLossError: a loss, gradient, parameter or optimizer state became NaN or
+                infinite (that update was undone; see the error for what the networks hold).
+            TrainingInterrupted: Ctrl-C or SIGTERM; the step under way was finished first, so
+                the GAN is at a step boundary and can be saved and resumed exactly.
         """
         fit_loop(self, data, steps, batch_size, callbacks, progress)
         return self.history
@@ -328,70 +295,34 @@ class GAN:
                 for k, v in self._history.items()}
 
     # -- using the trained networks ---------------------------------------------------------------
-    @contextlib.contextmanager
-    def _evaluating(self, module: Module) -> Iterator[None]:
-        mode = module.training
-        module.eval()
-        try:
-            with no_grad():
-                yield
-        finally:
-            module.train(mode)
-
     def sample(self, n: int, seed: int | None = None) -> Tensor:
         """n samples G(z), G in eval mode, no graph. ``seed``: see ``noise``."""
-        with self._evaluating(self.generator):
-            return self._G(self.noise(n, seed), None)
+        with evaluating(self.generator):
+            return self.generator(self.noise(n, seed))
 
     def discriminate(self, x: Any, labels: Any = None) -> numpy.ndarray:
         """D's probability that each row of ``x`` is real, as a NumPy array (D in eval mode)."""
         if not isinstance(x, Tensor):
             x = Tensor(backend.to_device(numpy.asarray(x, dtype=backend.get_default_dtype()),
                                          self.device))
-        with self._evaluating(self.discriminator):
-            return self._D(x, labels).sigmoid().numpy().reshape(-1)
+        extra = () if labels is None else (labels,)
+        with evaluating(self.discriminator):
+            return self.discriminator(x, *extra).sigmoid().numpy().reshape(-1)
 
     # -- checkpoints ------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to resume exactly: both networks, both optimizers, the step, the
         random generators' states and the history (save it with ``tinygan.save``)."""
-        rng = {"cpu": get_rng_state(backend.generator("cpu"))}
-        if self.device.name != "cpu":
-            rng[self.device.name] = get_rng_state(backend.generator(self.device))
-        schedulers = {name: s.state_dict() for name, s in (("g_scheduler", self.g_scheduler),
-                                                            ("d_scheduler", self.d_scheduler))
-                      if s is not None}
-        return {**schedulers, "generator": self.generator.state_dict(),
-                "discriminator": self.discriminator.state_dict(),
-                "g_optimizer": self.g_optimizer.state_dict(),
-                "d_optimizer": self.d_optimizer.state_dict(),
-                "step": self.global_step, "rng": rng,
-                "history": {k: numpy.asarray(v) for k, v in self.history.items()},
-                "config": {"latent_dim": self.latent_dim, "k": self.k,
-                           "generator_loss": self.generator_loss,
-                           "conditional": self.conditional}}
+        return gan_state_dict(self)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a ``state_dict()`` (e.g. from ``tinygan.load``), random state included."""
-        missing = {"generator", "discriminator", "g_optimizer", "d_optimizer", "step"} - set(state)
-        if missing:
-            raise ValueError(f"GAN.load_state_dict: not a GAN checkpoint, missing "
-                             f"{sorted(missing)}")
-        self.generator.load_state_dict(state["generator"])
-        self.discriminator.load_state_dict(state["discriminator"])
-        self.g_optimizer.load_state_dict(state["g_optimizer"])
-        self.d_optimizer.load_state_dict(state["d_optimizer"])
-        for name in ("g_scheduler", "d_scheduler"):
-            scheduler = getattr(self, name)
-            if (scheduler is None) != (name not in state):
-                has = "has" if name in state else "has no"
-                mine = "has none" if scheduler is None else "has one"
-                raise ValueError(f"GAN.load_state_dict: the checkpoint {has} {name}, this GAN "
-                                 f"{mine}")
-            if scheduler is not None:
-                scheduler.load_state_dict(state[name])
-        self.global_step = int(state["step"])
-        for name, value in state.get("rng", {}).items():
-            if name == "cpu" or name == self.device.name:
-                set_rng_state(backend.generator(name), value)
-        self._history = {k: numpy.asarray(v).tolist() for k, v in state.get("history", {}).items()}
+        """Restore a ``state_dict()`` (e.g. from ``tinygan.load``), random state included.
+
+        All or nothing: every value is checked against what it replaces first (a float
+        parameter takes only floating-point values), and if loading still fails part-way the
+        GAN is put back as it was. Errors are ``ValueError``s naming the part and key.
+        """
+        try:
+            load_gan_state_dict(self, state)
+        except ValueError as exc:
+            raise type(exc)(f"GAN.load_state_dict: {exc}") from None

@@ -22,6 +22,7 @@ import numpy
 from tinygan import backend
 from tinygan.autograd.tensor import Tensor
 from tinygan.gan.algorithm import GAN
+from tinygan.gan.training import evaluating
 
 __all__ = ["ConditionalGAN"]
 
@@ -34,7 +35,6 @@ class ConditionalGAN(GAN):
     """
 
     conditional = True
-    batch_kind = "an (x, labels) pair"
 
     def __init__(self, generator: Any, discriminator: Any, g_optimizer: Any, d_optimizer: Any,
                  latent_dim: int, num_classes: int, k: int = 1,
@@ -61,24 +61,19 @@ class ConditionalGAN(GAN):
                              f"got values from {low} to {high}")
         return Tensor(data.astype(numpy.int64, copy=False))
 
-    def _is_one_batch(self, real: Any) -> bool:
-        return isinstance(real, (tuple, list)) and len(real) == 2 and isinstance(real[0], Tensor)
-
-    def _split(self, batch: Any) -> tuple[Tensor, Any]:
-        if not self._is_one_batch(batch):
+    def real_inputs(self, batch: Any) -> tuple[Tensor, tuple]:
+        """A real batch ``(x, labels)`` as (x, (labels,)): D judges x with its labels."""
+        if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
             raise TypeError("ConditionalGAN.step: a real batch must be an (x, labels) pair, got "
                             f"{type(batch).__name__}")
-        x, y = batch
-        return x, self._labels(y, len(x), "step")
+        x, _ = super().real_inputs(batch[0])
+        return x, (self._labels(batch[1], len(x), "step"),)
 
-    def _fake_condition(self, n: int) -> Tensor:
-        return Tensor(backend.randint(0, self.num_classes, (n,), device=self.device))
-
-    def _G(self, z: Tensor, cond: Any) -> Tensor:
-        return self.generator(z, cond)
-
-    def _D(self, x: Tensor, cond: Any) -> Tensor:
-        return self.discriminator(x, cond)
+    def sample_fakes(self, n: int) -> tuple[Tensor, tuple]:
+        """n fakes G(z, y) for labels y drawn uniformly from the classes, and (y,) for D."""
+        z = self.noise(n)
+        y = Tensor(backend.randint(0, self.num_classes, (n,), device=self.device))
+        return self.generator(z, y), (y,)
 
     def sample(self, n: int, labels: Any = None, seed: int | None = None) -> Tensor:
         """n samples G(z, y) for the given labels (default 0, 1, ..., 9, 0, 1, ...: every class
@@ -86,8 +81,8 @@ class ConditionalGAN(GAN):
         if labels is None:
             labels = numpy.arange(n) % self.num_classes
         y = self._labels(labels, n, "sample")
-        with self._evaluating(self.generator):
-            return self._G(self.noise(n, seed), y)
+        with evaluating(self.generator):
+            return self.generator(self.noise(n, seed), y)
 
     def discriminate(self, x: Any, labels: Any = None) -> numpy.ndarray:
         """D's probability that each row of ``x`` is a real sample of its label."""

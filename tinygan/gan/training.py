@@ -1,7 +1,7 @@
-"""The machinery around Algorithm 1 that is not the algorithm: the record of a step's terms, the
-loop over many steps with its progress bar and callbacks, Ctrl-C that stops between steps,
-errors for a loss gone NaN, and the random generators' state for exact resumes.
-``tinygan.gan`` holds the algorithm itself.
+"""The machinery around Algorithm 1 that is not the algorithm: the record of a step's terms, an
+update kept only if it is finite, the loop over many steps with its progress bar and callbacks,
+and Ctrl-C (or SIGTERM) that stops between steps. ``tinygan.gan.algorithm`` holds the algorithm
+itself.
 """
 
 from __future__ import annotations
@@ -9,16 +9,19 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+import numpy
 from tqdm.auto import tqdm
 
 from tinygan import backend
+from tinygan.autograd.function import no_grad
+from tinygan.autograd.tensor import Tensor
 
-__all__ = ["NonFiniteLossError", "StepRecord", "TrainingInterrupted", "fit_loop",
-           "get_rng_state", "set_rng_state"]
+__all__ = ["NonFiniteLossError", "StepRecord", "TrainingInterrupted", "evaluating", "fit_loop",
+           "k_batches", "kept_if_finite"]
 
 
 @dataclass
@@ -58,12 +61,10 @@ class StepRecord:
     def items(self) -> list[tuple[str, Any]]:
         return list(asdict(self).items())
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 class NonFiniteLossError(FloatingPointError):
-    """A loss or gradient became NaN or infinite; training stopped before using it.
+    """A loss, gradient, parameter or optimizer state became NaN or infinite; the update that
+    made it was undone.
 
     Attributes:
         step: the number of the step that failed (the last complete step is ``step - 1``).
@@ -75,46 +76,154 @@ class NonFiniteLossError(FloatingPointError):
         self.step, self.what, self.terms = step, what, dict(terms)
         shown = ", ".join(f"{k}={v:.6g}" for k, v in terms.items())
         super().__init__(
-            f"training stopped at step {step}: {what} is not finite ({shown}). No update was "
-            f"made from it, so every parameter holds a value reached with finite losses and "
-            f"gradients (updates made earlier in step {step}, such as D's when G's loss failed, "
-            f"are kept; the last complete step is {step - 1}). Try a smaller learning rate, or "
+            f"training stopped at step {step}: {what} is not finite ({shown}). That update was "
+            f"undone, so every parameter, buffer and optimizer state holds the finite value it "
+            f"had before (updates made earlier in step {step}, such as D's when G's failed, are "
+            f"kept; the last complete step is {step - 1}). Try a smaller learning rate, or "
             f"resume from the last checkpoint."
         )
 
 
-class TrainingInterrupted(KeyboardInterrupt):
-    """Ctrl-C during ``fit``: the step under way was finished, so the state is a clean step
-    boundary (save it and resume exactly). ``step`` is the last complete step."""
+# What each checked term is, for the error that stops training.
+TERM_NAMES = {
+    "loss_d": "the discriminator loss (Eq. 1)",
+    "loss_g_non_saturating": "the generator loss (Eq. 5)",
+    "loss_g_zero_sum": "the generator loss (Eq. 2)",
+    "grad_norm_d": "the discriminator's gradient",
+    "grad_norm_g": "the generator's gradient",
+}
 
-    def __init__(self, step: int) -> None:
-        self.step = step
-        super().__init__(f"training interrupted after step {step}")
+
+def _all_finite(arrays: Iterable[Any]) -> bool:
+    return all(bool(backend.get_array_module(a).isfinite(a).all()) for a in arrays)
+
+
+def _optimizer_arrays(optimizer: Any) -> Iterator[Any]:
+    for entries in getattr(optimizer, "state", {}).values():
+        yield from (v for v in entries.values() if hasattr(v, "shape"))
 
 
 @contextlib.contextmanager
-def _stop_between_steps() -> Iterator[dict[str, bool]]:
-    """While active, a first Ctrl-C only sets ``flag["stop"]`` (the loop stops after the current
-    step); a second one interrupts at once, as usual. Only in the main thread (where Python
-    delivers signals); elsewhere the flag is simply never set."""
-    flag = {"stop": False}
+def kept_if_finite(step: int, who: str, module: Any, optimizer: Any,
+                   loss_key: str) -> Iterator[dict[str, Any]]:
+    """Keep the update the block makes to ``who``'s ``module`` only if all of it is finite.
+
+    ``who`` is "discriminator" or "generator". The block fills the yielded dict with its terms
+    (floats or one-element Tensors). When it ends they become floats, ``grad_norm_d`` (or
+    ``_g``) is set to the norm of the module's gradient (all its entries as one vector), and if
+    ``loss_key``, that norm, a parameter or an array of the optimizer's state is NaN or
+    infinite, ``NonFiniteLossError`` (for step ``step``) is raised. On that error, or any other
+    (a second Ctrl-C), the module's parameters and buffers and the optimizer's state are put
+    back as they were before the block. NumPy's overflow warnings are silenced inside: this
+    check is what reports them.
+    """
+    grad_key = "grad_norm_" + {"discriminator": "d", "generator": "g"}[who]
+    params = [(p, p.data.copy()) for p in module.parameters()]
+    buffers = [(b, b.data.copy()) for _, b in module.named_buffers()]
+    optimizer_state = optimizer.state_dict()
+    terms: dict[str, Any] = {}
+    try:
+        with numpy.errstate(all="ignore"):
+            yield terms
+            for key, v in terms.items():
+                terms[key] = float(v.item()) if hasattr(v, "item") else float(v)
+            terms[grad_key] = sum(float((p.grad.astype(numpy.float64) ** 2).sum())
+                                  for p in module.parameters() if p.grad is not None) ** 0.5
+            bad = next((TERM_NAMES[k] for k in (loss_key, grad_key)
+                        if not numpy.isfinite(terms[k])), None)
+            if bad is None and not _all_finite(p.data for p in module.parameters()):
+                bad = f"the {who}'s parameters after the update"
+            if bad is None and not _all_finite(_optimizer_arrays(optimizer)):
+                bad = f"the {who}'s optimizer state after the update"
+        if bad is not None:
+            raise NonFiniteLossError(step, bad, terms)
+    except BaseException:
+        for p, array in params:
+            p.data[...] = array
+        for b, array in buffers:
+            b.data = array
+        optimizer.load_state_dict(optimizer_state)
+        raise
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) during ``fit``: the step under way was finished, so the state is a
+    clean step boundary (save it and resume exactly). ``step`` is the last complete step;
+    ``signal`` the signal's number (``signal.SIGINT`` or ``signal.SIGTERM``)."""
+
+    def __init__(self, step: int, signum: int = signal.SIGINT) -> None:
+        self.step, self.signal = step, signum
+        super().__init__(f"training interrupted after step {step}")
+
+
+STOP_SIGNALS = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
+
+
+@contextlib.contextmanager
+def _stop_between_steps() -> Iterator[dict[str, int]]:
+    """While active, a first Ctrl-C or SIGTERM only sets ``flag["stop"]`` to its number (the
+    loop stops after the current step); a second one interrupts at once, as Ctrl-C usually
+    does. Only in the main thread (where Python delivers signals); elsewhere the flag is simply
+    never set."""
+    flag = {"stop": 0}
     if threading.current_thread() is not threading.main_thread():
         yield flag
         return
-    previous = signal.getsignal(signal.SIGINT)
+    previous = {s: signal.getsignal(s) for s in STOP_SIGNALS}
 
     def handler(signum: int, frame: Any) -> None:
         if flag["stop"]:
-            signal.signal(signal.SIGINT, previous)
+            for s, h in previous.items():
+                signal.signal(s, h)
             raise KeyboardInterrupt
-        flag["stop"] = True
-        tqdm.write("Ctrl-C: stopping after this step (press again to stop at once)")
+        flag["stop"] = signum
+        tqdm.write(f"{STOP_SIGNALS[signum]}: stopping after this step (Ctrl-C again to stop at "
+                   "once)")
 
-    signal.signal(signal.SIGINT, handler)
+    for s in STOP_SIGNALS:
+        signal.signal(s, handler)
     try:
         yield flag
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def _is_one_batch(gan: Any, real: Any) -> bool:
+    """One real batch (a Tensor; for a conditional GAN an (x, labels) pair), not k of them."""
+    if gan.conditional:
+        return isinstance(real, (tuple, list)) and len(real) == 2 and isinstance(real[0], Tensor)
+    return isinstance(real, Tensor)
+
+
+def k_batches(gan: Any, real: Any) -> list[Any]:
+    """``real`` as the list of k real batches a step of ``gan`` needs, or an error saying why."""
+    if _is_one_batch(gan, real):
+        if gan.k > 1:
+            raise ValueError(
+                f"GAN.step: k={gan.k} discriminator steps need {gan.k} real batches, one "
+                f"for each (Algorithm 1 draws a fresh batch per D step), but one batch was "
+                f"given; pass a list of {gan.k} batches, or use fit(), which draws them")
+        return [real]
+    if not isinstance(real, Sequence) or not all(_is_one_batch(gan, b) for b in real):
+        kind = "an (x, labels) pair" if gan.conditional else "a Tensor"
+        raise TypeError(f"{type(gan).__name__}.step: expected one real batch ({kind}) when "
+                        f"k = 1, or a list of k of them; got {type(real).__name__}")
+    if len(real) != gan.k:
+        raise ValueError(f"GAN.step: k={gan.k} needs {gan.k} real batches, got {len(real)}")
+    return list(real)
+
+
+@contextlib.contextmanager
+def evaluating(module: Any) -> Iterator[None]:
+    """``module`` in eval mode without a graph for the block, then back in its former mode."""
+    mode = module.training
+    module.eval()
+    try:
+        with no_grad():
+            yield
+    finally:
+        module.train(mode)
 
 
 def _source(gan: Any, data: Any, batch_size: int | None) -> Callable[[], Any]:
@@ -169,13 +278,7 @@ def fit_loop(gan: Any, data: Any, steps: int, batch_size: int | None,
                 if stop:
                     break
                 if flag["stop"]:
-                    raise TrainingInterrupted(gan.global_step)
+                    raise TrainingInterrupted(gan.global_step, flag["stop"])
     finally:
         bar.close()
 
-
-# A generator's state for a checkpoint: NumPy's is a dict of numbers, but CuPy's lives in GPU
-# memory (its bit_generator.state is a method returning a pointer, which a checkpoint cannot
-# hold), so the backend's pair of functions hides the difference.
-get_rng_state = backend.get_rng_state
-set_rng_state = backend.set_rng_state
