@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import zipfile
 
 import numpy as np
@@ -339,3 +340,133 @@ def test_device_arrays_are_saved_from_and_loaded_to_a_device(tmp_path, fake_cuda
     assert isinstance(on_dev["x"], fake_cuda.ndarray) and isinstance(on_dev["t"], fake_cuda.ndarray)
     np.testing.assert_array_equal(fake_cuda.asnumpy(on_dev["t"]), np.ones(2))
     assert on_dev["n"] == 3
+
+
+# -- bounds of load, and what save leaves behind (issue 11) -------------------------------------
+
+
+def test_a_deeply_nested_manifest_is_refused_not_a_recursion_error(tmp_path):
+    path = tmp_path / "deep.npz"
+    for levels in (100, 500, 100_000):  # within json's own limit, and far beyond it
+        root = '{"list": [' * levels + '{"value": 1}' + "]}" * levels
+        text = '{"format": "tinygan-checkpoint", "version": 1, "root": ' + root + "}"
+        np.savez(path, __tinygan__=np.frombuffer(text.encode(), dtype=np.uint8))
+        with pytest.raises(CheckpointError, match=r"deep\.npz.*nests deeper than 64 levels"):
+            tinygan.load(path)
+    nested: list = []
+    for _ in range(100):
+        nested = [nested]
+    with pytest.raises(ValueError, match="nested more than 64 levels"):
+        tinygan.save(nested, path)
+
+
+def _zip_bomb(path, n_bytes):
+    """A checkpoint whose one array member is n_bytes of zeros, deflated to almost nothing."""
+    import io
+
+    manifest = json.dumps({"format": "tinygan-checkpoint", "version": 1,
+                           "root": {"array": "arr_0"}}).encode()
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, array in (("__tinygan__", np.frombuffer(manifest, dtype=np.uint8)),):
+            buf = io.BytesIO()
+            np.save(buf, array)
+            zf.writestr(name + ".npy", buf.getvalue())
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(
+            header, {"descr": "<f8", "fortran_order": False, "shape": (n_bytes // 8,)})
+        with zf.open("arr_0.npy", "w", force_zip64=True) as member:
+            member.write(header.getvalue())
+            chunk = bytes(1 << 20)
+            for _ in range(n_bytes >> 20):
+                member.write(chunk)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path):
+    path = tmp_path / "bomb.npz"
+    _zip_bomb(path, 64 << 20)  # 64 MiB of zeros in a file of about 64 KB
+    assert path.stat().st_size < 1 << 20
+    with pytest.raises(CheckpointError, match=r"bomb\.npz.*arr_0.*would unpack to"):
+        tinygan.load(path)
+
+
+def test_a_header_that_lies_about_the_shape_is_refused(tmp_path):
+    import io
+
+    path = tmp_path / "liar.npz"
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f4", "fortran_order": False, "shape": (1 << 30,)})  # 4 GiB
+    manifest = json.dumps({"format": "tinygan-checkpoint", "version": 1,
+                           "root": {"array": "arr_0"}}).encode()
+    buf = io.BytesIO()
+    np.save(buf, np.frombuffer(manifest, dtype=np.uint8))
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("__tinygan__.npy", buf.getvalue())
+        zf.writestr("arr_0.npy", header.getvalue() + bytes(16))
+    with pytest.raises(CheckpointError, match=r"liar\.npz.*declares shape \(1073741824,\)"):
+        tinygan.load(path)
+
+
+def test_only_the_members_the_manifest_names_are_read(tmp_path, monkeypatch):
+    path = tmp_path / "extra.npz"
+    _write_manifest(path, {"format": "tinygan-checkpoint", "version": 1,
+                           "root": {"dict": [["w", {"array": "arr_0"}]]}},
+                    arr_0=np.arange(3.0), unnamed=np.zeros(10), also=np.ones(2))
+    opened = []
+    real_open = zipfile.ZipFile.open
+
+    def spy(self, name, *args, **kwargs):
+        opened.append(getattr(name, "filename", name))
+        return real_open(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", spy)
+    back = tinygan.load(path)
+    np.testing.assert_array_equal(back["w"], np.arange(3.0))
+    assert sorted(opened) == ["__tinygan__.npy", "arr_0.npy"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs (POSIX)")
+def test_a_fifo_and_a_device_are_refused_without_waiting(tmp_path):
+    fifo = tmp_path / "ckpt.npz"
+    os.mkfifo(fifo)
+    with pytest.raises(CheckpointError, match=r"ckpt\.npz.*FIFO"):
+        tinygan.load(fifo)  # no writer: opening it normally would wait for ever
+    if os.path.exists("/dev/zero"):
+        with pytest.raises(CheckpointError, match="character device"):
+            tinygan.load("/dev/zero")
+    with pytest.raises(CheckpointError, match="a folder"):
+        tinygan.load(tmp_path)
+
+
+def test_save_honours_the_umask(tmp_path):
+    old = os.umask(0o077)
+    try:
+        tinygan.save({"step": 1}, tmp_path / "private.npz")
+        (tmp_path / "other.txt").write_text("x")  # any other file the program writes
+    finally:
+        os.umask(old)
+    assert os.stat(tmp_path / "private.npz").st_mode & 0o777 == 0o600
+    assert os.stat(tmp_path / "other.txt").st_mode & 0o777 == 0o600
+    os.umask(0o022)
+    try:
+        tinygan.save({"step": 1}, tmp_path / "public.npz")
+    finally:
+        os.umask(old)
+    assert os.stat(tmp_path / "public.npz").st_mode & 0o777 == 0o644
+
+
+def test_a_killed_saves_temporary_file_is_removed_by_the_next_save(tmp_path):
+    path, _ = _old_checkpoint(tmp_path)
+    stale = tmp_path / ".ckpt.npz.k1ll3d0x.tmp"
+    stale.write_bytes(b"PK\x03\x04" + bytes(1000))  # what kill -9 during a save leaves
+    fresh = tmp_path / ".ckpt.npz.w0rk1ng0.tmp"  # another save, under way right now
+    fresh.write_bytes(b"PK")
+    other = tmp_path / ".other.npz.k1ll3d0x.tmp"  # another checkpoint's: not ours to remove
+    other.write_bytes(b"PK")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    tinygan.save({"step": 11}, path)
+    assert sorted(os.listdir(tmp_path)) == [".ckpt.npz.w0rk1ng0.tmp", ".other.npz.k1ll3d0x.tmp",
+                                            "ckpt.npz"]
+    assert tinygan.load(path) == {"step": 11}

@@ -21,19 +21,26 @@ checkpoint someone sent you only ever produces arrays, numbers and strings.
 
 Why the temporary file? ``save`` writes the whole checkpoint next to the target, forces it to
 disk, and only then renames it over the target (``os.replace``, atomic). If the program dies
-halfway through a save, the previous checkpoint is still there, intact.
+halfway through a save, the previous checkpoint is still there, intact; the temporary file it
+leaves (``.NAME.npz.XXXXXXXX.tmp``) is removed by the next save of that checkpoint once it is a
+minute old. A new checkpoint gets the mode the umask allows (as any file the program writes); a
+replaced one keeps its own.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
+import stat
 import tempfile
+import time
 import zipfile
 from typing import Any
 
 import numpy
+from numpy.lib import format as npy_format
 
 from tinygan import backend
 from tinygan.autograd.tensor import Tensor
@@ -46,6 +53,13 @@ MANIFEST_KEY = "__tinygan__"
 
 _PLAIN = (bool, int, float, str, type(None))
 
+# The bounds of ``load`` (a GAN checkpoint nests 5 levels and unpacks to its own size).
+MAX_DEPTH = 64  # nesting of dicts, lists and tuples
+MAX_MEMBERS = 100_000  # members of the zip archive
+MAX_EXPANSION = 4  # bytes read per byte of file (np.savez stores members uncompressed)
+MIN_BUDGET = 1 << 20  # ...but at least this many, for tiny files
+STALE_SECONDS = 60  # a temporary file of a save untouched this long was left by a killed save
+
 
 class CheckpointError(ValueError):
     """A file that cannot be read as a tinygan checkpoint (truncated, corrupted or foreign)."""
@@ -56,7 +70,8 @@ class CheckpointError(ValueError):
 # ----------------------------------------------------------------------------------------------
 
 
-def _flatten(obj: Any, where: str, arrays: dict[str, numpy.ndarray], active: set[int]) -> Any:
+def _flatten(obj: Any, where: str, arrays: dict[str, numpy.ndarray], active: set[int],
+             depth: int = 0) -> Any:
     """The manifest node for ``obj``; its arrays are added to ``arrays``.
 
     Nodes: ``{"value": v}`` for a plain value, ``{"array": "arr_3"}`` (plus ``"scalar": true``
@@ -69,17 +84,20 @@ def _flatten(obj: Any, where: str, arrays: dict[str, numpy.ndarray], active: set
     if isinstance(obj, (dict, list, tuple)):
         if id(obj) in active:
             raise ValueError(f"tinygan.save: {where} contains itself; cannot save a cycle")
+        if depth >= MAX_DEPTH:
+            raise ValueError(f"tinygan.save: {where} is nested more than {MAX_DEPTH} levels "
+                             "deep, more than tinygan.load reads")
         active.add(id(obj))
         if isinstance(obj, dict):
             for key in obj:
                 if not isinstance(key, (str, int)) or isinstance(key, bool):
                     raise TypeError(f"tinygan.save: the dict at {where} has a key {key!r} of type "
                                     f"{type(key).__name__}; keys must be str or int")
-            node = {"dict": [[k, _flatten(v, f"{where}[{k!r}]", arrays, active)]
+            node = {"dict": [[k, _flatten(v, f"{where}[{k!r}]", arrays, active, depth + 1)]
                              for k, v in obj.items()]}
         else:
             kind = "list" if isinstance(obj, list) else "tuple"
-            node = {kind: [_flatten(v, f"{where}[{i}]", arrays, active)
+            node = {kind: [_flatten(v, f"{where}[{i}]", arrays, active, depth + 1)
                            for i, v in enumerate(obj)]}
         active.discard(id(obj))
         return node
@@ -105,6 +123,26 @@ def _flatten(obj: Any, where: str, arrays: dict[str, numpy.ndarray], active: set
     return {"array": name, "scalar": True} if scalar else {"array": name}
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it, the only portable way, and setting it back)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+def _remove_stale_temporaries(folder: str, prefix: str) -> None:
+    """Remove what a killed save of the same checkpoint left: ``prefix*.tmp`` files untouched
+    for ``STALE_SECONDS`` (a save under way in another process touches its file constantly)."""
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if entry.name.startswith(prefix) and entry.name.endswith(".tmp"):
+                with contextlib.suppress(OSError):
+                    if entry.is_file(follow_symlinks=False) and (
+                            now - entry.stat(follow_symlinks=False).st_mtime > STALE_SECONDS):
+                        os.remove(entry.path)
+
+
 def save(obj: Any, path: str | os.PathLike[str]) -> None:
     """Write ``obj`` (nested dicts/lists/tuples of arrays, Tensors and plain values) to ``path``.
 
@@ -122,17 +160,19 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"tinygan.save: cannot write {path!r}: folder {folder!r} does "
                                 "not exist")
+    prefix = f".{os.path.basename(path)}."
+    _remove_stale_temporaries(folder, prefix)
     # 1. The whole checkpoint goes to a temporary file in the same folder (same file system,
     #    so the rename below is atomic), and is forced to disk before it replaces anything.
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
             numpy.savez(f, **arrays)  # object arrays were refused above: nothing is pickled
             f.flush()
             os.fsync(f.fileno())
         # mkstemp makes the file private (0600); give it the mode of the file it replaces, or
-        # the usual rw-r--r--.
-        mode = os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o644
+        # the one open() would give a new file: rw-rw-rw- less the umask.
+        mode = os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o666 & ~_umask()
         os.chmod(tmp, mode)
         # 2. The atomic step: readers see either the old checkpoint or the new one, never half.
         os.replace(tmp, path)
@@ -150,22 +190,36 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
 
 
 # ----------------------------------------------------------------------------------------------
-# load: check the file, read the manifest, rebuild the structure.
+# load: open a regular file, read the manifest, then only the members it names, within bounds.
 # ----------------------------------------------------------------------------------------------
 
 
-def _open_checked(path: str) -> None:
-    """Raise a CheckpointError saying what is wrong if ``path`` is not an intact zip archive."""
-    with open(path, "rb") as f:
-        head = f.read(4)
+def _open_regular(path: str) -> Any:
+    """``path`` opened for reading, if it is a regular file: never waits on a FIFO, never reads
+    a device such as /dev/zero without end (both are refused)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"tinygan.load: no checkpoint at {path!r} (no such file)") from None
+    kind = stat.S_IFMT(os.fstat(fd).st_mode)
+    if kind != stat.S_IFREG:
+        os.close(fd)
+        what = {stat.S_IFDIR: "a folder", stat.S_IFIFO: "a FIFO (named pipe)",
+                stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+                stat.S_IFSOCK: "a socket"}.get(kind, "not a regular file")
+        raise CheckpointError(f"{path!r} is {what}, not a checkpoint file")
+    return os.fdopen(fd, "rb")
+
+
+def _open_zip(f: Any, path: str) -> zipfile.ZipFile:
+    """The zip archive in ``f``, or a CheckpointError saying what the file is instead."""
+    head = f.read(4)
     if not head:
         raise CheckpointError(f"{path!r} is empty: not a tinygan checkpoint (an interrupted "
                               "copy?)")
+    f.seek(0)
     try:
-        with zipfile.ZipFile(path) as zf:
-            # Read every member and check its CRC-32 before parsing anything, so that a flipped
-            # byte is reported as corruption rather than as a puzzling error from deeper down.
-            bad = zf.testzip()
+        zf = zipfile.ZipFile(f)
     except zipfile.BadZipFile as exc:
         if head == b"PK\x03\x04":  # starts like a zip, but its directory (at the end) is gone
             raise CheckpointError(f"{path!r} is truncated or corrupted: it starts like a "
@@ -175,85 +229,145 @@ def _open_checked(path: str) -> None:
     except Exception as exc:  # a corrupted directory can raise many kinds of error
         raise CheckpointError(f"{path!r} is corrupted: its zip structure cannot be read "
                               f"({type(exc).__name__}: {exc})") from None
-    if bad is not None:
-        raise CheckpointError(f"{path!r} is corrupted: member {bad!r} fails its CRC check")
+    if len(zf.infolist()) > MAX_MEMBERS:
+        zf.close()
+        raise CheckpointError(f"{path!r} has {len(zf.infolist())} members, more than the "
+                              f"{MAX_MEMBERS} a checkpoint may have")
+    return zf
 
 
-def _unflatten(node: Any, arrays: dict[str, Any], path: str) -> Any:
-    """Rebuild the object that ``_flatten`` described by ``node``."""
+class _Reader:
+    """Reads members of one archive as arrays, within a budget of decompressed bytes."""
+
+    def __init__(self, zf: zipfile.ZipFile, path: str, file_size: int) -> None:
+        self.zf, self.path = zf, path
+        self.members = {info.filename: info for info in zf.infolist()}
+        self.budget = max(MIN_BUDGET, MAX_EXPANSION * file_size)
+        self.file_size = file_size
+
+    def names(self) -> list[str]:
+        return [n[:-4] if n.endswith(".npy") else n for n in self.members]
+
+    def array(self, name: str) -> numpy.ndarray:
+        info = self.members[name + ".npy"]
+        if info.file_size > self.budget:
+            raise CheckpointError(
+                f"{self.path!r}: member {name!r} would unpack to {info.file_size} bytes, more "
+                f"than a {self.file_size}-byte checkpoint can hold (a zip bomb, or a corrupted "
+                "directory)")
+        self.budget -= info.file_size
+        try:
+            with self.zf.open(info) as member:
+                raw = member.read()
+        except zipfile.BadZipFile as exc:
+            if "CRC" in str(exc):
+                raise CheckpointError(f"{self.path!r} is corrupted: member {name!r} fails its "
+                                      "CRC check") from None
+            raise CheckpointError(f"{self.path!r} is corrupted: member {name!r} cannot be read "
+                                  f"({exc})") from None
+        buffer = io.BytesIO(raw)
+        version = npy_format.read_magic(buffer)
+        if version not in ((1, 0), (2, 0)):
+            raise ValueError(f"member {name!r} is a .npy file of version {version}")
+        read_header = (npy_format.read_array_header_1_0 if version == (1, 0)
+                       else npy_format.read_array_header_2_0)
+        shape, _, dtype = read_header(buffer)
+        if dtype.hasobject:
+            raise ValueError(f"member {name!r} is an array of Python objects, which only pickle "
+                             "could read; refused (allow_pickle=False), nothing was unpickled")
+        nbytes = int(numpy.prod(shape, dtype=numpy.int64)) * dtype.itemsize
+        if nbytes != len(raw) - buffer.tell():
+            raise ValueError(f"member {name!r} declares shape {shape} of {dtype} ({nbytes} "
+                             f"bytes) but holds {len(raw) - buffer.tell()} bytes of data")
+        buffer.seek(0)
+        return npy_format.read_array(buffer, allow_pickle=False)
+
+
+def _unflatten(node: Any, read: Any, path: str, depth: int = 0) -> Any:
+    """Rebuild the object that ``_flatten`` described by ``node``; ``read(name)`` gives an
+    array member. Nesting deeper than ``MAX_DEPTH`` is refused (no recursion without end)."""
+    if depth > MAX_DEPTH:
+        raise CheckpointError(f"{path!r}: the manifest nests deeper than {MAX_DEPTH} levels")
     if not isinstance(node, dict) or len(node) not in (1, 2):
-        raise CheckpointError(f"{path!r}: malformed manifest entry {node!r}")
+        raise CheckpointError(f"{path!r}: malformed manifest entry {str(node)[:80]}")
     if "value" in node:
+        if not isinstance(node["value"], _PLAIN):
+            raise CheckpointError(f"{path!r}: malformed manifest value {str(node)[:80]}")
         return node["value"]
     if "dict" in node:
-        return {k: _unflatten(v, arrays, path) for k, v in node["dict"]}
+        return {k: _unflatten(v, read, path, depth + 1) for k, v in node["dict"]}
     if "list" in node:
-        return [_unflatten(v, arrays, path) for v in node["list"]]
+        return [_unflatten(v, read, path, depth + 1) for v in node["list"]]
     if "tuple" in node:
-        return tuple(_unflatten(v, arrays, path) for v in node["tuple"])
+        return tuple(_unflatten(v, read, path, depth + 1) for v in node["tuple"])
     if "array" in node:
-        if node["array"] not in arrays:
-            raise CheckpointError(f"{path!r}: the manifest names array {node['array']!r}, "
-                                  "which the file does not contain")
-        arr = arrays[node["array"]]
+        arr = read(node["array"])
         return arr[()] if node.get("scalar") else arr
-    raise CheckpointError(f"{path!r}: malformed manifest entry {node!r}")
+    raise CheckpointError(f"{path!r}: malformed manifest entry {str(node)[:80]}")
 
 
-def load(path: str | os.PathLike[str], device: str | backend.Device | None = None) -> Any:
-    """Read a checkpoint written by ``save``; arrays are put on ``device`` if one is given.
-
-    Raises:
-        FileNotFoundError: no file at ``path``.
-        CheckpointError (a ValueError): the file is empty, truncated, corrupted, not a tinygan
-            checkpoint, or written by a newer tinygan.
-    """
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"tinygan.load: no checkpoint at {path!r} (no such file)")
-    _open_checked(path)
-    try:
-        with numpy.load(path, allow_pickle=False) as npz:
-            names = list(npz.files)
-            if MANIFEST_KEY not in names:
-                shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
-                raise CheckpointError(
-                    f"{path!r} is an .npz file but not a tinygan checkpoint (it has no "
-                    f"{MANIFEST_KEY!r} manifest; its arrays: {shown or 'none'}); read plain "
-                    "arrays with numpy.load"
-                )
-            arrays = {name: npz[name] for name in names}
-    except CheckpointError:
-        raise
-    except Exception as exc:  # e.g. an object array, refused (allow_pickle=False), not unpickled
-        raise CheckpointError(f"{path!r} cannot be read as a tinygan checkpoint: "
-                              f"{type(exc).__name__}: {exc}") from None
-    for name, a in arrays.items():
-        if not isinstance(a, numpy.ndarray):  # numpy.load gives bytes for a non-.npy member
-            raise CheckpointError(f"{path!r}: member {name!r} is not a .npy array")
-
-    raw = arrays.pop(MANIFEST_KEY)
+def _manifest(reader: _Reader, path: str) -> dict[str, Any]:
+    """The manifest member, checked: format, version, and JSON that is not nested absurdly."""
+    if MANIFEST_KEY + ".npy" not in reader.members:
+        names = reader.names()
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        raise CheckpointError(
+            f"{path!r} is an .npz file but not a tinygan checkpoint (it has no "
+            f"{MANIFEST_KEY!r} manifest; its arrays: {shown or 'none'}); read plain arrays "
+            "with numpy.load")
+    raw = reader.array(MANIFEST_KEY)
     try:
         if raw.dtype != numpy.uint8 or raw.ndim != 1:
             raise ValueError(f"expected a 1-d uint8 array, got {raw.dtype} of shape {raw.shape}")
         manifest = json.loads(raw.tobytes().decode("utf-8"))
         fmt, version = manifest["format"], manifest["version"]
+    except RecursionError:
+        raise CheckpointError(f"{path!r}: the manifest nests deeper than {MAX_DEPTH} "
+                              "levels") from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise CheckpointError(f"{path!r}: its manifest cannot be read ({exc})") from None
     if fmt != FORMAT_NAME:
         raise CheckpointError(f"{path!r} is not a tinygan checkpoint (format {fmt!r})")
-    if not isinstance(version, int) or version < 1:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise CheckpointError(f"{path!r}: invalid format version {version!r}")
     if version > FORMAT_VERSION:
         raise CheckpointError(
             f"{path!r} was written by a newer tinygan (checkpoint format version {version}; "
-            f"this tinygan reads versions up to {FORMAT_VERSION}); upgrade tinygan to read it"
-        )
-    if device is not None:
-        arrays = {name: backend.to_device(a, device) for name, a in arrays.items()}
-    try:
-        return _unflatten(manifest["root"], arrays, path)
-    except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, CheckpointError):
-            raise
-        raise CheckpointError(f"{path!r}: malformed manifest ({exc})") from None
+            f"this tinygan reads versions up to {FORMAT_VERSION}); upgrade tinygan to read it")
+    return manifest
+
+
+def load(path: str | os.PathLike[str], device: str | backend.Device | None = None) -> Any:
+    """Read a checkpoint written by ``save``; arrays are put on ``device`` if one is given.
+
+    Reading is bounded: only a regular file is opened (a FIFO or a device is refused), only
+    the members the manifest names are read (each checked against its CRC-32 and its .npy
+    header), they may unpack to at most ``MAX_EXPANSION`` times the file's size, and the
+    manifest may nest at most ``MAX_DEPTH`` levels.
+
+    Raises:
+        FileNotFoundError: no file at ``path``.
+        CheckpointError (a ValueError): the file is empty, truncated, corrupted, not a tinygan
+            checkpoint, beyond the bounds above, or written by a newer tinygan.
+    """
+    path = os.fspath(path)
+    with _open_regular(path) as f:
+        size = os.fstat(f.fileno()).st_size
+        with _open_zip(f, path) as zf:
+            reader = _Reader(zf, path, size)
+            try:
+                manifest = _manifest(reader, path)
+
+                def read(name: Any) -> Any:
+                    if not isinstance(name, str) or name + ".npy" not in reader.members:
+                        raise CheckpointError(f"{path!r}: the manifest names array {name!r}, "
+                                              "which the file does not contain")
+                    a = reader.array(name)
+                    return a if device is None else backend.to_device(a, device)
+
+                return _unflatten(manifest["root"], read, path)
+            except CheckpointError:
+                raise
+            except Exception as exc:  # e.g. a header that lies, or a malformed manifest
+                raise CheckpointError(f"{path!r} cannot be read as a tinygan checkpoint: "
+                                      f"{type(exc).__name__}: {exc}") from None

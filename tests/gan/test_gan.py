@@ -346,3 +346,103 @@ def test_conditional_gan_gives_labels_to_both_networks():
         gan.sample(2, labels=[0, 3])
     with pytest.raises(TypeError, match=r"an \(x, labels\) pair"):
         gan.step(DATA.sample(8))
+
+
+# -- nothing lost, nothing silent (issue 11) -------------------------------------------------------
+
+
+def finite(module):
+    return all(np.isfinite(p.data).all() for p in module.parameters())
+
+
+def adam_arrays(optimizer):
+    return [v for s in optimizer.state.values() for v in s.values() if hasattr(v, "shape")]
+
+
+def test_an_update_that_overflows_the_parameters_is_undone():
+    """lr 1e39: the loss and gradient are finite, the parameters after the update are not."""
+    gan = tiny_gan()
+    gan.fit(DATA, steps=2, batch_size=16, progress=False)
+    before_g, before_d = snapshot(gan.generator), snapshot(gan.discriminator)
+    state = [a.copy() for a in adam_arrays(gan.g_optimizer)]
+    gan.g_optimizer.param_groups[0]["lr"] = 1e39
+    with pytest.raises(tinygan.NonFiniteLossError,
+                       match=r"at step 3: the generator's parameters after the update is not "
+                             r"finite.*undone") as info:
+        gan.step(DATA.sample(16))
+    assert np.isfinite(info.value.terms["grad_norm_g"])
+    assert finite(gan.generator) and gan.global_step == 2
+    assert_same(before_g[:1] + before_g[2:], snapshot(gan.generator)[:1]
+                + snapshot(gan.generator)[2:])
+    for a, b in zip(state, adam_arrays(gan.g_optimizer)):
+        np.testing.assert_array_equal(a, b)
+    assert differs(before_d, snapshot(gan.discriminator))  # D's update of step 3 is kept
+    assert np.isfinite(gan.sample(8).numpy()).all()
+
+
+def test_an_optimizer_state_gone_infinite_is_caught_though_the_weights_are_finite():
+    """Gradients of ~1e22: Adam's v = g^2 overflows float32 to inf, while its step m/sqrt(v)
+    is 0, so every weight and loss stays finite: only the optimizer's state shows it."""
+    gan = tiny_gan()
+    gan.discriminator[2].weight.data[...] = 1e22
+    with pytest.raises(tinygan.NonFiniteLossError,
+                       match="the discriminator's optimizer state after the update"):
+        gan.d_step(DATA.sample(16))
+    assert adam_arrays(gan.d_optimizer) == []  # as before the step: no state yet
+    assert finite(gan.discriminator)
+
+
+def test_load_state_dict_refuses_integer_bool_and_string_values_naming_the_key():
+    gan = tiny_gan()
+    state = gan.state_dict()
+    for bad in (np.zeros((16, 4), np.int64), np.zeros((16, 4), np.uint8),
+                np.zeros((16, 4), bool), np.full((16, 4), "x")):
+        broken = {**state, "generator": {**state["generator"], "0.weight": bad}}
+        with pytest.raises(ValueError, match=r"generator\['0.weight'\] holds values of dtype "
+                                             f"{bad.dtype}.*floating-point"):
+            gan.load_state_dict(broken)
+    gan.fit(DATA, steps=1, batch_size=16, progress=False)
+    state = gan.state_dict()
+    moments = {**state["g_optimizer"]["state"],
+               0: {**state["g_optimizer"]["state"][0], "exp_avg": np.zeros((16, 4), np.int64)}}
+    broken = {**state, "g_optimizer": {**state["g_optimizer"], "state": moments}}
+    with pytest.raises(ValueError, match=r"g_optimizer\['state'\]\[0\]\['exp_avg'\] holds "
+                                         "values of dtype int64"):
+        gan.load_state_dict(broken)
+    with pytest.raises(ValueError, match="step must be a non-negative integer"):
+        gan.load_state_dict({**state, "step": "12"})
+
+
+def test_load_state_dict_is_all_or_nothing():
+    gan = tiny_gan(seed=1)
+    gan.fit(DATA, steps=3, batch_size=16, progress=False)
+    other = tiny_gan(seed=2)
+    other.fit(DATA, steps=5, batch_size=16, progress=False)
+    state = other.state_dict()
+    before = gan.state_dict()
+    broken = {**state, "discriminator": {**state["discriminator"],
+                                         "2.weight": np.zeros((1, 99), np.float32)}}
+    with pytest.raises(ValueError, match="size mismatch for 2.weight"):
+        gan.load_state_dict(broken)  # D fails after G's part would have loaded
+    after = gan.state_dict()
+    for part in ("generator", "discriminator"):
+        for key, value in before[part].items():
+            np.testing.assert_array_equal(value, after[part][key], err_msg=f"{part}.{key}")
+    assert after["step"] == 3 and len(gan.history["loss_d"]) == 3
+    broken = {**state, "d_optimizer": {"state": {}, "param_groups": []}}
+    with pytest.raises(ValueError, match="parameter groups"):
+        gan.load_state_dict(broken)  # fails in the last part: all of G and D put back
+    np.testing.assert_array_equal(gan.generator[0].weight.numpy(), before["generator"]["0.weight"])
+    gan.load_state_dict(state)  # and a good one still loads, in full
+    np.testing.assert_array_equal(gan.generator[0].weight.numpy(), state["generator"]["0.weight"])
+    assert gan.global_step == 5
+
+
+def test_losses_refuse_two_logits_per_sample():
+    two = tinygan.tensor(np.zeros((8, 2), np.float32))
+    one = tinygan.tensor(np.zeros((8, 1), np.float32))
+    with pytest.raises(ValueError, match=r"shape \(N, 1\) or \(N,\).*got shape \(8, 2\)"):
+        losses.discriminator_loss(two, one)
+    with pytest.raises(ValueError, match=r"fake_logits must have shape \(N, 1\)"):
+        losses.generator_loss_non_saturating(tinygan.tensor(np.zeros((4, 1, 1), np.float32)))
+    assert losses.discriminator_loss(one, one.reshape(8)).item() > 0

@@ -44,7 +44,8 @@ __all__ = [
 
 
 def _check_logits(logits: object, name: str, fn: str) -> Tensor:
-    """The logits as given, after checking they are a non-empty floating Tensor."""
+    """The logits as given, after checking they are a non-empty floating Tensor of shape (N, 1)
+    or (N,)."""
     if not isinstance(logits, Tensor):
         raise TypeError(
             f"{fn}: {name} must be a tinygan Tensor of D's logits (the output of the "
@@ -54,6 +55,9 @@ def _check_logits(logits: object, name: str, fn: str) -> Tensor:
         raise TypeError(f"{fn}: {name} must be floating-point logits, got dtype {logits.dtype}")
     if logits.size == 0:
         raise ValueError(f"{fn}: {name} is empty (shape {logits.shape}); a batch needs samples")
+    if logits.ndim not in (1, 2) or logits.shape[1:] not in ((), (1,)):
+        raise ValueError(f"{fn}: {name} must have shape (N, 1) or (N,), one logit per sample, "
+                         f"got shape {tuple(logits.shape)}")
     return logits
 
 
