@@ -16,7 +16,7 @@ class ReLU(Module):
         super().__init__()
         self.inplace = inplace  # accepted for PyTorch's signature; tinygan never works in place
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return ops.relu(input)
 
 
@@ -28,7 +28,7 @@ class LeakyReLU(Module):
         self.negative_slope = float(negative_slope)
         self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return ops.leaky_relu(input, self.negative_slope)
 
     def extra_repr(self) -> str:
@@ -38,7 +38,7 @@ class LeakyReLU(Module):
 class Tanh(Module):
     """tanh x, elementwise: squashes to (-1, 1), the range of the images G makes."""
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return ops.tanh(input)
 
 
@@ -46,5 +46,5 @@ class Sigmoid(Module):
     """1 / (1 + e^-x), elementwise: a logit to a probability. (A GAN's losses take the logit
     itself; see tinygan.functional.binary_cross_entropy_with_logits.)"""
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return ops.sigmoid(input)

@@ -65,7 +65,7 @@ class _BatchNorm(Module):
         if self.bias is not None:
             init.zeros_(self.bias)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         if input.ndim not in self._dims or input.shape[1] != self.num_features:
             raise ValueError(f"{self!r}: expected input of shape "
                              f"{self._layout.format(c=self.num_features)}, got "

@@ -30,7 +30,7 @@ class Sequential(Module):
             setattr(self, name, module)
         self._names = [name for name, _ in items]
 
-    def forward(self, input: Any) -> Any:  # noqa: A002
+    def forward(self, input: Any) -> Any:
         for module in self:
             input = module(input)
         return input

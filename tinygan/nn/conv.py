@@ -46,7 +46,7 @@ class _ConvNd(Module):
         shape[1] * kh * kw (in_channels for Conv2d, out_channels for ConvTranspose2d)."""
         init.default_init_(self.weight, self.bias)
 
-    def _check_input(self, input: Tensor) -> None:  # noqa: A002
+    def _check_input(self, input: Tensor) -> None:
         if input.ndim != 4 or input.shape[1] != self.in_channels:
             raise ValueError(f"{type(self).__name__}({self.extra_repr()}): expected input of "
                              f"shape (N, {self.in_channels}, H, W), got {tuple(input.shape)}")
@@ -81,7 +81,7 @@ class Conv2d(_ConvNd):
         super().__init__(in_channels, out_channels, k, stride, padding, dilation, groups, bias,
                          padding_mode, (int(out_channels), int(in_channels), *k), device, dtype)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         self._check_input(input)
         return conv.conv2d(input, self.weight, self.bias, self.stride, self.padding,
                            self.dilation)
@@ -105,7 +105,7 @@ class ConvTranspose2d(_ConvNd):
         super().__init__(in_channels, out_channels, k, stride, padding, dilation, groups, bias,
                          padding_mode, (int(in_channels), int(out_channels), *k), device, dtype)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         self._check_input(input)
         return conv.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
                                      self.output_padding, 1, self.dilation)

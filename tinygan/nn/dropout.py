@@ -20,7 +20,7 @@ class Dropout(Module):
             raise ValueError(f"Dropout: probability p must be in [0, 1], got {p}")
         self.p, self.inplace = float(p), inplace
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return dropout(input, self.p, self.training)
 
     def extra_repr(self) -> str:

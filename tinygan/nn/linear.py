@@ -38,7 +38,7 @@ class Linear(Module):
     def reset_parameters(self) -> None:
         init.default_init_(self.weight, self.bias)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         if input.ndim < 1 or input.shape[-1] != self.in_features:
             raise ValueError(f"{self!r}: expected input of shape (*, {self.in_features}), got "
                              f"{tuple(input.shape)}")
@@ -75,7 +75,7 @@ class Embedding(Module):
         if self.padding_idx is not None:
             self.weight.data[self.padding_idx] = 0
 
-    def forward(self, input: Any) -> Tensor:  # noqa: A002
+    def forward(self, input: Any) -> Tensor:
         return embedding(input, self.weight, self.padding_idx)
 
     def extra_repr(self) -> str:

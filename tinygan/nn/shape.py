@@ -18,7 +18,7 @@ class Flatten(Module):
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         nd = input.ndim
         start, end = self.start_dim % max(nd, 1), self.end_dim % max(nd, 1)
         if start > end:
@@ -39,7 +39,7 @@ class Unflatten(Module):
         super().__init__()
         self.dim, self.unflattened_size = dim, tuple(int(n) for n in unflattened_size)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         dim = self.dim % input.ndim
         size = 1
         for n in self.unflattened_size:

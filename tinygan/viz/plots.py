@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.image import imsave
 
 from tinygan.viz.drawgraph import draw_graph
 
@@ -266,8 +267,6 @@ def plot_images(images: Any, nrow: int | None = None, *, ax: Axes | None = None,
 
 def save_images(images: Any, path: Any, nrow: int | None = None) -> None:
     """Write an image grid to a PNG file, pixel for pixel."""
-    from matplotlib.image import imsave  # noqa: PLC0415 (only needed here)
-
     imsave(path, image_grid(images, nrow), cmap="gray", vmin=0.0, vmax=1.0)
 
 
