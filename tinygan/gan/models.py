@@ -14,20 +14,21 @@ the defaults ``tinygan train`` uses. One step of Algorithm 1 on the 1-D Gaussian
     >>> history["loss_d"].shape                 # one entry per step, for every term
     (20,)
 
-| name        | data              | G                                  | D                      |
-| ----------- | ----------------- | ---------------------------------- | ---------------------- |
-| gauss1d     | N(4, 1.25^2)      | z in R^8 -> 32 -> 32 -> 1          | 1 -> 32 -> 32 -> 1     |
-| ring2d      | 8 Gaussians, ring | z in R^16 -> 256 -> 256 -> 256 -> 2 | 4 samples packed: 8   |
-| grid2d      | 25 Gaussians      |   (both)                           |   -> 256 -> 256 -> 1   |
-| mlp-mnist   | MNIST in [-1, 1]  | z in R^64 -> 256 -> 512 -> 784     | 784 -> 512 -> 256 -> 1 |
-| dcgan-mnist | MNIST in [-1, 1]  | z in R^100 -> 128x7x7 -> 64x14x14  | 64x14x14 -> 128x7x7    |
-|             |                   |   -> 1x28x28 (transposed convs)    |   -> 1 (strided convs) |
-| cgan-mnist  | MNIST + labels    | mlp-mnist's, label embedded        | mlp-mnist's + label    |
+The set-ups at a glance (docs/setups.md gives each in full)::
+
+    name         data               G                                   D
+    gauss1d      N(4, 1.25^2)       z in R^8 -> 32 -> 32 -> 1           1 -> 32 -> 32 -> 1
+    ring2d       8 Gaussians, ring  z in R^16 -> 256 -> 256 -> 256 -> 2 packs of 4: 8 -> 256
+    grid2d       25 Gaussians         (both)                              -> 256 -> 1 (both)
+    mlp-mnist    MNIST in [-1, 1]   z in R^64 -> 256 -> 512 -> 784      784 -> 512 -> 256 -> 1
+    dcgan-mnist  MNIST in [-1, 1]   z in R^100 -> 128x7x7 -> 64x14x14   64x14x14 -> 128x7x7
+                                      -> 1x28x28 (transposed convs)       -> 1 (strided convs)
+    cgan-mnist   MNIST + labels     mlp-mnist's, label embedded         mlp-mnist's + label
 
 Hidden layers use LeakyReLU(0.2) (ReLU in DCGAN's generator, as Radford et al.); D outputs a
 logit (no sigmoid: the losses take logits); MNIST generators end in Tanh and every MNIST
 network takes and gives images of shape (N, 1, 28, 28). Optimisers are Adam with betas
-(0.5, 0.999) throughout. docs/setups.md gives each set-up in full, with what was measured.
+(0.5, 0.999) throughout.
 
 Choices beyond the published recipes:
 
