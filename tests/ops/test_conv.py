@@ -10,7 +10,7 @@ import pytest
 
 import tinygan as tg
 from tinygan.backend import to_numpy as host
-from tinygan.ops import conv
+from tinygan.ops import checks, conv
 
 # (kernel, stride, padding, dilation, output_padding, (H, W)): odd and even sizes, square and
 # non-square kernels, strides 1-3, padding 0-2, dilation 1-2, output_padding up to stride - 1.
@@ -30,7 +30,7 @@ N, CIN, COUT = 2, 3, 2
 
 
 def _pairs(*values):
-    return [conv.pair(v, "arg", "test") for v in values]
+    return [checks.int_pair(v, "arg", "test") for v in values]
 
 
 def _arrays(case, seed=0, transposed=False):

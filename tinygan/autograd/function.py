@@ -17,6 +17,17 @@ An op is a subclass of ``Function`` with two static methods side by side, in PyT
 ``forward`` and ``backward`` see raw arrays (NumPy or CuPy), never Tensors: the graph is built by
 ``Function.apply``, which wraps the result in a Tensor and records the op, its ``ctx`` and its
 inputs so that ``Tensor.backward`` can walk back through them.
+
+An op whose gradient can itself be differentiated (``create_graph=True``, a gradient penalty)
+also writes ``backward_graph(ctx, grad, *inputs)``: the same formula as ``backward``, but on
+Tensors (the op's inputs as they came to ``apply``, and ``grad`` a Tensor), so that the backward
+pass is recorded as a graph of its own::
+
+        @staticmethod
+        def backward_graph(ctx, grad, a, b):  # Tensors in, Tensors out: recorded ops
+            return unbroadcast(grad * b, a.shape), unbroadcast(grad * a, b.shape)
+
+``unbroadcast`` works on arrays and on Tensors alike (it only calls ``.sum``).
 """
 
 from __future__ import annotations
@@ -81,6 +92,8 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
 
     Leading axes that broadcasting added are summed away; axes where ``shape`` has 1 are summed
     with keepdims.
+
+    ``grad`` may be an array or a Tensor (the same ``.sum`` calls; a Tensor's are recorded).
     """
     if grad.shape == tuple(shape):
         return grad
@@ -107,7 +120,8 @@ class Context:
 
     ``save_for_backward(*arrays)`` keeps arrays, read back as ``ctx.saved_tensors``; any other
     value can be stored as an attribute (``ctx.axis = 1``). ``needs_input_grad[i]`` tells
-    backward whether input ``i`` wants a gradient, so it can skip work.
+    backward whether input ``i`` wants a gradient, so it can skip work (the graph walk sets it
+    before each backward call: ``autograd.grad`` asks only for the inputs it needs).
     """
 
     __slots__ = ("__dict__", "_saved", "needs_input_grad")
@@ -147,11 +161,13 @@ class Node:
         self.released = False
 
     def __repr__(self) -> str:
-        return f"<{self.fn.__name__}Backward>"
+        # LinearFn -> <LinearBackward>: the Fn suffix only keeps op and layer names apart
+        return f"<{self.fn.__name__.removesuffix('Fn')}Backward>"
 
 
 class Function:
-    """Base class of the differentiable ops. Subclasses define ``forward`` and ``backward``."""
+    """Base class of the differentiable ops. Subclasses define ``forward`` and ``backward``
+    (arrays), and ``backward_graph`` (Tensors) when their gradient can be differentiated again."""
 
     @staticmethod
     def forward(ctx: Context, *args: Any, **kwargs: Any) -> Any:
@@ -162,6 +178,14 @@ class Function:
         raise NotImplementedError
 
     @classmethod
+    def backward_graph(cls, ctx: Context, grad: Tensor, *inputs: Any) -> Any:
+        """``backward`` written in Tensor ops, used when the walk records its own graph."""
+        raise RuntimeError(
+            f"{cls.__name__} has no backward written in tensor ops (backward_graph), so its "
+            "gradient cannot be differentiated: create_graph=True is not supported through it"
+        )
+
+    @classmethod
     def apply(cls, *inputs: Any, **kwargs: Any) -> Tensor:
         """Run ``forward`` on the inputs' arrays and, if any input needs a gradient, record it.
 
@@ -169,7 +193,6 @@ class Function:
         Python numbers) are passed through unchanged. Keyword arguments go to ``forward`` only.
         """
         arrays = []
-        tensors = []
         needs = []
         device_type = None
         for x in inputs:
@@ -179,7 +202,6 @@ class Function:
                 elif type(x.data) is not device_type:
                     _check_same_device(cls, inputs)
                 arrays.append(x.data)
-                tensors.append(x)
                 needs.append(x.requires_grad)
             else:
                 arrays.append(x)

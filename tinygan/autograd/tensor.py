@@ -20,11 +20,12 @@ from typing import Any
 import numpy
 
 from tinygan import backend
+from tinygan.autograd.tensor_api import TensorAPI
 
 __all__ = ["Tensor"]
 
 
-class Tensor:
+class Tensor(TensorAPI):  # TensorAPI: PyTorch's spellings (view, size(0), fill_, ...)
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     Attributes:
@@ -53,10 +54,6 @@ class Tensor:
     @property
     def ndim(self) -> int:
         return self.data.ndim
-
-    @property
-    def size(self) -> int:
-        return self.data.size
 
     @property
     def dtype(self) -> numpy.dtype:
@@ -132,7 +129,7 @@ class Tensor:
         """A copy on ``device`` ("cpu" or "cuda"); self if it is there already. Differentiable."""
         if backend.get_device(device) == self.device:
             return self
-        return ops.to_device(self, device)
+        return elementwise.to_device(self, device)
 
     def cpu(self) -> Tensor:
         return self.to("cpu")
@@ -142,170 +139,66 @@ class Tensor:
 
     def astype(self, dtype: Any) -> Tensor:
         """A copy converted to ``dtype``; differentiable between floating dtypes."""
-        return ops.astype(self, dtype)
+        return elementwise.astype(self, dtype)
 
     def float(self) -> Tensor:
-        return ops.astype(self, numpy.float32)
+        return elementwise.astype(self, numpy.float32)
 
     def double(self) -> Tensor:
-        return ops.astype(self, numpy.float64)
+        return elementwise.astype(self, numpy.float64)
 
-    # -- the graph walk --------------------------------------------------------------------------
-    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+    # -- the graph walk (autograd/graph.py) ------------------------------------------------------
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
         """Compute dself/dx for every leaf x that requires grad, adding it to ``x.grad``.
 
         Args:
-            grad: dL/dself, the upstream gradient. May be omitted only for a one-element tensor
-                (a loss), where it is 1.
+            gradient: dL/dself, the upstream gradient. May be omitted only for a one-element
+                tensor (a loss), where it is 1.
             retain_graph: keep what the ops saved, so that backward can be called again through
-                the same graph. By default it is released, and a second ``backward()`` through
-                it raises a RuntimeError rather than giving wrong gradients.
+                the same graph (default: ``create_graph``). Otherwise it is released, and a
+                second ``backward()`` through it raises a RuntimeError rather than giving wrong
+                gradients.
+            create_graph: record the backward pass itself: the leaves' ``.grad`` become Tensors
+                with a graph (as in PyTorch), which can be differentiated again.
         """
-        if not self.requires_grad:
-            raise RuntimeError(
-                "backward() on a tensor that does not require grad: no input of the computation "
-                "had requires_grad=True (or it ran inside no_grad())"
-            )
-        xp = backend.get_array_module(self.data)
-        if grad is None:
-            if self.data.size != 1:
-                raise RuntimeError(
-                    f"backward() without a gradient needs a one-element output (a loss), but "
-                    f"this tensor has shape {self.shape}; pass grad= an array of that shape"
-                )
-            grad = xp.ones_like(self.data)
-        else:
-            grad = grad.data if isinstance(grad, Tensor) else xp.asarray(grad, dtype=self.dtype)
-            if grad.shape != self.shape:
-                raise ValueError(
-                    f"backward(grad): grad has shape {grad.shape}, expected {self.shape}"
-                )
-
-        # 1. Topological order, iteratively (a recursive walk would hit Python's recursion
-        #    limit on a long chain): every tensor comes after all the inputs it was made from.
-        order: list[Tensor] = []
-        visited: set[int] = set()
-        stack: list[tuple[Tensor, bool]] = [(self, False)]
-        while stack:
-            t, inputs_done = stack.pop()
-            if inputs_done:  # all of t's inputs are already in `order`
-                order.append(t)
-                continue
-            if id(t) in visited:
-                continue
-            visited.add(id(t))
-            stack.append((t, True))
-            if t._node is not None:
-                for x in t._node.inputs:
-                    if isinstance(x, Tensor) and x.requires_grad and id(x) not in visited:
-                        stack.append((x, False))
-
-        # A graph (or part of one) that an earlier backward() released cannot be walked again.
-        # Check it all before touching any .grad, so a failed call changes nothing.
-        if any(t._node is not None and t._node.released for t in order):
-            raise RuntimeError(
-                "Trying to backward through the graph a second time: the first backward() "
-                "released what the ops saved. Pass retain_graph=True to the first call, or "
-                "run the forward pass again."
-            )
-
-        # 2. Seed the output with dself/dself = 1 (or the given grad), then walk in reverse:
-        #    each op turns the gradient of its output into gradients of its inputs.
-        grads: dict[int, Any] = {id(self): grad}
-        for t in reversed(order):
-            g = grads.pop(id(t), None)
-            if g is None:
-                continue
-            g = backend.as_array(g)
-            node = t._node
-            if node is None or t._retain_grad:  # a leaf (or a tensor asked to keep its grad)
-                # Accumulate: gradients add up over backward calls until zero_grad(). The first
-                # one is copied: an op may hand one array to several inputs (a + b gives both
-                # the upstream gradient), and each .grad must be its own array.
-                t.grad = g.copy() if t.grad is None else backend.as_array(t.grad + g)
-            if node is None:
-                continue
-            input_grads = node.fn.backward(node.ctx, g)
-            if not isinstance(input_grads, tuple):
-                input_grads = (input_grads,)
-            for x, gx in zip(node.inputs, input_grads):
-                if gx is None or not isinstance(x, Tensor) or not x.requires_grad:
-                    continue
-                # A tensor used by several ops gets the sum of their gradients: the `+=` of
-                # the multivariable chain rule (written out of place, since an op may hand the
-                # same array to two inputs).
-                if id(x) in grads:
-                    grads[id(x)] = grads[id(x)] + gx
-                else:
-                    grads[id(x)] = gx
-            if not retain_graph:
-                node.released = True
-                node.ctx.release()
+        retain_graph = create_graph if retain_graph is None else retain_graph
+        seed = graph.seed(self, gradient, create_graph, "backward()")
+        order = graph.topological_order([self])
+        graph.check_not_released(order)
+        for t, g in graph.backpropagate(order, {id(self): seed}, None, retain_graph,
+                                        create_graph):
+            if t._node is None or t._retain_grad:  # a leaf, or a tensor asked to keep its grad
+                t.grad = graph.accumulate(t.grad, g)
 
     # -- Python operators --------------------------------------------------------------------------
-    def __add__(self, other: Any) -> Tensor:
-        return ops.add(self, other)
-
-    def __radd__(self, other: Any) -> Tensor:
-        return ops.add(other, self)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return ops.sub(self, other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return ops.sub(other, self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return ops.mul(self, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return ops.mul(other, self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return ops.div(self, other)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return ops.div(other, self)
-
-    def __pow__(self, exponent: Any) -> Tensor:
-        return ops.pow(self, exponent)
-
-    def __rpow__(self, base: Any) -> Tensor:
-        return ops.pow(base, self)
-
-    def __matmul__(self, other: Any) -> Tensor:
-        return ops.matmul(self, other)
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return ops.matmul(other, self)
-
-    def __neg__(self) -> Tensor:
-        return ops.neg(self)
-
-    def __abs__(self) -> Tensor:
-        return ops.abs(self)
-
-    def __getitem__(self, index: Any) -> Tensor:
-        return ops.getitem(self, index)
+    def __add__(self, other: Any) -> Tensor: return arithmetic.add(self, other)
+    def __radd__(self, other: Any) -> Tensor: return arithmetic.add(other, self)
+    def __sub__(self, other: Any) -> Tensor: return arithmetic.sub(self, other)
+    def __rsub__(self, other: Any) -> Tensor: return arithmetic.sub(other, self)
+    def __mul__(self, other: Any) -> Tensor: return arithmetic.mul(self, other)
+    def __rmul__(self, other: Any) -> Tensor: return arithmetic.mul(other, self)
+    def __truediv__(self, other: Any) -> Tensor: return arithmetic.div(self, other)
+    def __rtruediv__(self, other: Any) -> Tensor: return arithmetic.div(other, self)
+    def __pow__(self, exponent: Any) -> Tensor: return arithmetic.pow(self, exponent)
+    def __rpow__(self, base: Any) -> Tensor: return arithmetic.pow(base, self)
+    def __matmul__(self, other: Any) -> Tensor: return linalg.matmul(self, other)
+    def __rmatmul__(self, other: Any) -> Tensor: return linalg.matmul(other, self)
+    def __neg__(self) -> Tensor: return arithmetic.neg(self)
+    def __abs__(self) -> Tensor: return elementwise.abs(self)
+    def __getitem__(self, index: Any) -> Tensor: return shape_ops.getitem(self, index)
 
     # comparisons give boolean tensors that are not differentiable
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return ops.compare(self, other, "eq")
+        return elementwise.compare(self, other, "eq")
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return ops.compare(self, other, "ne")
+        return elementwise.compare(self, other, "ne")
 
-    def __lt__(self, other: Any) -> Tensor:
-        return ops.compare(self, other, "lt")
-
-    def __le__(self, other: Any) -> Tensor:
-        return ops.compare(self, other, "le")
-
-    def __gt__(self, other: Any) -> Tensor:
-        return ops.compare(self, other, "gt")
-
-    def __ge__(self, other: Any) -> Tensor:
-        return ops.compare(self, other, "ge")
+    def __lt__(self, other: Any) -> Tensor: return elementwise.compare(self, other, "lt")
+    def __le__(self, other: Any) -> Tensor: return elementwise.compare(self, other, "le")
+    def __gt__(self, other: Any) -> Tensor: return elementwise.compare(self, other, "gt")
+    def __ge__(self, other: Any) -> Tensor: return elementwise.compare(self, other, "ge")
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
@@ -322,20 +215,22 @@ class Tensor:
         return int(self.item())
 
     # -- methods: NumPy's names where NumPy has one, PyTorch's otherwise --------------------------
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return ops.sum(self, axis, keepdims)
+    # (``**torch_kw``: PyTorch's ``dim=`` / ``keepdim=``, see ops/reduce.py)
+    def sum(self, axis: Any = None, keepdims: bool = False, **torch_kw: Any) -> Tensor:
+        return reduce.sum(self, axis, keepdims, **torch_kw)
 
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return ops.mean(self, axis, keepdims)
+    def mean(self, axis: Any = None, keepdims: bool = False, **torch_kw: Any) -> Tensor:
+        return reduce.mean(self, axis, keepdims, **torch_kw)
 
-    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        return ops.var(self, axis, keepdims, ddof)
+    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0,
+            **torch_kw: Any) -> Tensor:
+        return reduce.var(self, axis, keepdims, ddof, **torch_kw)
 
-    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return ops.max(self, axis, keepdims)
+    def max(self, axis: Any = None, keepdims: bool = False, **torch_kw: Any) -> Tensor:
+        return reduce.max(self, axis, keepdims, **torch_kw)
 
-    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return ops.min(self, axis, keepdims)
+    def min(self, axis: Any = None, keepdims: bool = False, **torch_kw: Any) -> Tensor:
+        return reduce.min(self, axis, keepdims, **torch_kw)
 
     def any(self) -> bool:
         return bool(self.data.any())
@@ -346,57 +241,45 @@ class Tensor:
     def reshape(self, *shape: Any) -> Tensor:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return ops.reshape(self, shape)
+        return shape_ops.reshape(self, shape)
 
     def flatten(self, start_dim: int = 0) -> Tensor:
-        return ops.reshape(self, (*self.shape[:start_dim], -1))
+        return shape_ops.reshape(self, (*self.shape[:start_dim], -1))
 
     def transpose(self, *axes: Any) -> Tensor:
         """NumPy's transpose: no axes reverses them; else a permutation of all axes."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        return ops.transpose(self, axes or None)
+        return shape_ops.transpose(self, axes or None)
 
     def permute(self, *dims: int) -> Tensor:
         """PyTorch's permute: the new order of all the axes."""
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
             dims = tuple(dims[0])
-        return ops.transpose(self, dims)
+        return shape_ops.transpose(self, dims)
 
     @property
     def T(self) -> Tensor:
-        return ops.transpose(self, None)
+        return shape_ops.transpose(self, None)
 
-    def exp(self) -> Tensor:
-        return ops.exp(self)
+    # elementwise functions and activations (one line each: the op is in tinygan/ops)
+    def exp(self) -> Tensor: return elementwise.exp(self)
+    def log(self) -> Tensor: return elementwise.log(self)
+    def sqrt(self) -> Tensor: return elementwise.sqrt(self)
+    def abs(self) -> Tensor: return elementwise.abs(self)
+    def relu(self) -> Tensor: return activation.relu(self)
+    def tanh(self) -> Tensor: return activation.tanh(self)
+    def sigmoid(self) -> Tensor: return activation.sigmoid(self)
+    def softplus(self) -> Tensor: return activation.softplus(self)
 
-    def log(self) -> Tensor:
-        return ops.log(self)
-
-    def sqrt(self) -> Tensor:
-        return ops.sqrt(self)
-
-    def abs(self) -> Tensor:
-        return ops.abs(self)
-
-    def clip(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-        return ops.clip(self, min, max)
-
-    def relu(self) -> Tensor:
-        return ops.relu(self)
-
-    def tanh(self) -> Tensor:
-        return ops.tanh(self)
-
-    def sigmoid(self) -> Tensor:
-        return ops.sigmoid(self)
-
-    def softplus(self) -> Tensor:
-        return ops.softplus(self)
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:
+        return elementwise.clip(self, min, max)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
-        return ops.leaky_relu(self, negative_slope)
+        return activation.leaky_relu(self, negative_slope)
 
 
-# The ops module defines every op on top of Tensor, so it is imported after the class exists.
-from tinygan import ops  # noqa: E402
+# The ops (and the walk) are defined on top of Tensor, so they are imported after the class exists.
+from tinygan.autograd import graph  # noqa: E402
+from tinygan.ops import activation, arithmetic, elementwise, linalg, reduce  # noqa: E402
+from tinygan.ops import shape as shape_ops  # noqa: E402  (a Tensor has a .shape)

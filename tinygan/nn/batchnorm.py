@@ -14,7 +14,7 @@ import numpy
 from tinygan import backend
 from tinygan.autograd.tensor import Tensor
 from tinygan.nn import init
-from tinygan.nn.linear import _empty
+from tinygan.nn.linear import empty_parameter
 from tinygan.nn.module import Module
 from tinygan.ops.normalization import batch_norm
 
@@ -41,12 +41,12 @@ class _BatchNorm(Module):
         self.num_features, self.eps, self.momentum = int(num_features), float(eps), momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         c = self.num_features
-        self.weight = _empty((c,), device, dtype) if affine else None
-        self.bias = _empty((c,), device, dtype) if affine and bias else None
+        self.weight = empty_parameter((c,), device, dtype) if affine else None
+        self.bias = empty_parameter((c,), device, dtype) if affine and bias else None
         if track_running_stats:
             xp = backend.get_device(device).xp
-            self.register_buffer("running_mean", _empty((c,), device, dtype).detach())
-            self.register_buffer("running_var", _empty((c,), device, dtype).detach())
+            self.register_buffer("running_mean", empty_parameter((c,), device, dtype).detach())
+            self.register_buffer("running_var", empty_parameter((c,), device, dtype).detach())
             self.register_buffer("num_batches_tracked", Tensor(xp.zeros((), dtype=numpy.int64)))
         else:
             self.running_mean = self.running_var = self.num_batches_tracked = None

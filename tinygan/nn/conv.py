@@ -1,7 +1,7 @@
 """Convolution layers: ``Conv2d`` (D's downsampling) and ``ConvTranspose2d`` (G's upsampling).
 
-The arithmetic is in ``tinygan/conv.py`` (im2col, one matmul, col2im); these Modules hold the
-weights and check their input.
+The arithmetic is in ``tinygan/ops/conv.py`` (im2col, one matmul, col2im); these Modules hold
+the weights and check their input.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from typing import Any
 
 from tinygan.autograd.tensor import Tensor
 from tinygan.nn import init
-from tinygan.nn.linear import _empty
+from tinygan.nn.linear import empty_parameter
 from tinygan.nn.module import Module
 from tinygan.ops import conv
-from tinygan.ops.conv import pair
+from tinygan.ops.checks import int_pair
 
 __all__ = ["Conv2d", "ConvTranspose2d"]
 
@@ -32,13 +32,13 @@ class _ConvNd(Module):
             raise ValueError(f"{name}: only padding_mode='zeros' is implemented, got "
                              f"{padding_mode!r}")
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel_size = pair(kernel_size, "kernel_size", name)
-        self.stride = pair(stride, "stride", name)
-        self.padding = pair(padding, "padding", name)
-        self.dilation = pair(dilation, "dilation", name)
+        self.kernel_size = int_pair(kernel_size, "kernel_size", name)
+        self.stride = int_pair(stride, "stride", name)
+        self.padding = int_pair(padding, "padding", name)
+        self.dilation = int_pair(dilation, "dilation", name)
         self.groups, self.padding_mode = groups, padding_mode
-        self.weight = _empty(weight_shape, device, dtype)
-        self.bias = _empty((self.out_channels,), device, dtype) if bias else None
+        self.weight = empty_parameter(weight_shape, device, dtype)
+        self.bias = empty_parameter((self.out_channels,), device, dtype) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -77,7 +77,7 @@ class Conv2d(_ConvNd):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
                  padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
-        k = pair(kernel_size, "kernel_size", "Conv2d")
+        k = int_pair(kernel_size, "kernel_size", "Conv2d")
         super().__init__(in_channels, out_channels, k, stride, padding, dilation, groups, bias,
                          padding_mode, (int(out_channels), int(in_channels), *k), device, dtype)
 
@@ -100,8 +100,8 @@ class ConvTranspose2d(_ConvNd):
                  padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
                  dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
                  dtype: Any = None) -> None:
-        self.output_padding = pair(output_padding, "output_padding", "ConvTranspose2d")
-        k = pair(kernel_size, "kernel_size", "ConvTranspose2d")
+        self.output_padding = int_pair(output_padding, "output_padding", "ConvTranspose2d")
+        k = int_pair(kernel_size, "kernel_size", "ConvTranspose2d")
         super().__init__(in_channels, out_channels, k, stride, padding, dilation, groups, bias,
                          padding_mode, (int(in_channels), int(out_channels), *k), device, dtype)
 

@@ -10,10 +10,11 @@ from tinygan.nn import init
 from tinygan.nn.module import Module, Parameter
 from tinygan.ops.nn_ops import embedding, linear
 
-__all__ = ["Embedding", "Linear"]
+__all__ = ["Embedding", "Linear", "empty_parameter"]
 
 
-def _empty(shape: tuple[int, ...], device: Any, dtype: Any) -> Parameter:
+def empty_parameter(shape: tuple[int, ...], device: Any, dtype: Any) -> Parameter:
+    """A Parameter of zeros of ``shape`` (the layers fill it in ``reset_parameters``)."""
     dev = backend.get_device(device)
     return Parameter(dev.xp.zeros(shape, dtype=dtype or backend.get_default_dtype()))
 
@@ -31,8 +32,8 @@ class Linear(Module):
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         self.in_features, self.out_features = int(in_features), int(out_features)
-        self.weight = _empty((self.out_features, self.in_features), device, dtype)
-        self.bias = _empty((self.out_features,), device, dtype) if bias else None
+        self.weight = empty_parameter((self.out_features, self.in_features), device, dtype)
+        self.bias = empty_parameter((self.out_features,), device, dtype) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -67,7 +68,7 @@ class Embedding(Module):
                                  f"{num_embeddings}), got {padding_idx}")
             padding_idx %= self.num_embeddings
         self.padding_idx = padding_idx
-        self.weight = _empty((self.num_embeddings, self.embedding_dim), device, dtype)
+        self.weight = empty_parameter((self.num_embeddings, self.embedding_dim), device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

@@ -7,6 +7,13 @@
 - ``linalg``: matmul
 - ``activation``: relu, leaky_relu, tanh, sigmoid, softplus, log_sigmoid
 - ``loss``: binary_cross_entropy_with_logits
+- ``nn_ops``: linear, dropout, embedding; ``conv``: conv2d, conv_transpose2d;
+  ``normalization``: batch_norm, layer_norm (the ops behind the layers of ``tinygan.nn``)
+
+Each op's public function checks its inputs once, with the helpers of ``checks.py``, then calls
+its ``Function``. The speed tricks live in ``kernels.py`` (im2col/col2im, in-place updates),
+each tested against the plain form it computes; ``conv_reference.py`` has the convolutions as
+plain loops.
 """
 
 from tinygan.ops.activation import (

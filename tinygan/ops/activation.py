@@ -2,6 +2,10 @@
 
 The sigmoid family is written in forms that never overflow: for large |x|, e^x overflows, so
 each formula only ever exponentiates -|x| <= 0.
+
+``backward_graph`` is each ``backward`` on Tensors (recorded), for gradients that are
+differentiated again: sigma' = sigma (1 - sigma) and tanh' = 1 - tanh^2 are recomputed from x
+with the ops themselves, and a mask (relu's x > 0) is a constant.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from typing import Any
 from tinygan import backend
 from tinygan.autograd.function import Context, Function
 from tinygan.autograd.tensor import Tensor
+from tinygan.ops import kernels
+from tinygan.ops.elementwise import where
 
 
 class ReLU(Function):
@@ -29,6 +35,10 @@ class ReLU(Function):
         (mask,) = ctx.saved_tensors
         return grad * mask
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor) -> Tensor:
+        return grad * Tensor(x.data > 0)
+
 
 def relu(x: Tensor) -> Tensor:
     """max(x, 0), elementwise."""
@@ -36,35 +46,28 @@ def relu(x: Tensor) -> Tensor:
 
 
 class LeakyReLU(Function):
-    """f(x) = x for x > 0, else s x.   df/dx = 1 for x > 0, else s (s at x = 0, as PyTorch)."""
+    """f(x) = x for x > 0, else s x.   df/dx = 1 for x > 0, else s (s at x = 0, as PyTorch).
 
-    @staticmethod
-    def slope(mask: Any, negative_slope: float, dtype: Any) -> Any:
-        """df/dx: 1 where x > 0 (mask), else s, as a new array of ``dtype``.
-
-        Written as arithmetic on the mask, s + (1 - s) * mask, in place in one new array
-        (NumPy's where(mask, 1, s) is ~15x slower, and every fresh array costs page faults).
-        """
-        slope = mask.astype(dtype)  # 1.0 where x > 0, else 0.0 (a new array)
-        slope *= 1 - negative_slope
-        slope += negative_slope
-        return slope
+    Both are x times the slope, 1 where x > 0 and s elsewhere: ``kernels.slope_from_mask``.
+    """
 
     @staticmethod
     def forward(ctx: Context, x: Any, negative_slope: float) -> Any:
-        mask = x > 0
-        ctx.save_for_backward(mask)  # a bool mask: a quarter of the memory of a float slope
+        positive = x > 0
+        ctx.save_for_backward(positive)  # a bool mask: a quarter of the memory of a float slope
         ctx.negative_slope = negative_slope
-        out = LeakyReLU.slope(mask, negative_slope, x.dtype)
-        out *= x  # f = slope * x
-        return out
+        return x * kernels.slope_from_mask(positive, negative_slope, x.dtype)  # f = slope x
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any, None]:
-        (mask,) = ctx.saved_tensors
-        gx = LeakyReLU.slope(mask, ctx.negative_slope, grad.dtype)
-        gx *= grad  # dL/dx = slope * dL/df
-        return gx, None
+        (positive,) = ctx.saved_tensors
+        return grad * kernels.slope_from_mask(positive, ctx.negative_slope, grad.dtype), None
+
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor,
+                       negative_slope: float) -> tuple[Any, None]:
+        slope = kernels.slope_from_mask(x.data > 0, negative_slope, grad.dtype)
+        return grad * Tensor(slope), None
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
@@ -84,6 +87,11 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx: Context, grad: Any) -> Any:
         (out,) = ctx.saved_tensors
+        return grad * (1 - out * out)
+
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor) -> Tensor:
+        out = tanh(x)
         return grad * (1 - out * out)
 
 
@@ -121,6 +129,11 @@ class Sigmoid(Function):
         (out,) = ctx.saved_tensors
         return grad * out * (1 - out)
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor) -> Tensor:
+        out = sigmoid(x)
+        return grad * out * (1 - out)
+
 
 def sigmoid(x: Tensor) -> Tensor:
     """The logistic function, elementwise: turns a logit into a probability."""
@@ -151,6 +164,13 @@ class Softplus(Function):
         slope = xp.where(bx > ctx.threshold, bx.dtype.type(1), stable_sigmoid(bx))
         return grad * slope, None, None
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor, beta: float,
+                       threshold: float) -> tuple[Any, None, None]:
+        bx = x * beta
+        above = Tensor(bx.data > threshold)
+        return grad * where(above, 1.0, sigmoid(bx)), None, None
+
 
 def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + e^x), a smooth relu; with PyTorch's ``beta`` and ``threshold``."""
@@ -173,6 +193,10 @@ class LogSigmoid(Function):
     def backward(ctx: Context, grad: Any) -> Any:
         (x,) = ctx.saved_tensors
         return grad * stable_sigmoid(-x)
+
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor) -> Tensor:
+        return grad * sigmoid(-x)
 
 
 def log_sigmoid(x: Tensor) -> Tensor:

@@ -1,5 +1,9 @@
 """Arithmetic: add, sub, mul, div, neg, pow. Each broadcasts as NumPy does; each backward sums
-the gradient back to its input's shape with ``unbroadcast``."""
+the gradient back to its input's shape with ``unbroadcast``.
+
+``backward`` works on arrays; ``backward_graph`` is the same formula on Tensors, recorded, for
+gradients that are differentiated again (``create_graph=True``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from typing import Any
 from tinygan import backend
 from tinygan.autograd.function import Context, Function, unbroadcast
 from tinygan.autograd.tensor import Tensor
-from tinygan.ops._util import binary_operands
+from tinygan.ops import checks
+from tinygan.ops.elementwise import log
 
 
 class Add(Function):
@@ -24,10 +29,14 @@ class Add(Function):
         sa, sb = ctx.shapes
         return unbroadcast(grad, sa), unbroadcast(grad, sb)
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, a: Tensor, b: Tensor) -> tuple[Any, Any]:
+        return unbroadcast(grad, a.shape), unbroadcast(grad, b.shape)
+
 
 def add(a: Any, b: Any) -> Tensor:
     """a + b, broadcasting."""
-    return Add.apply(*binary_operands(a, b, "add"))
+    return Add.apply(*checks.operands(a, b, "add"))
 
 
 class Sub(Function):
@@ -43,10 +52,15 @@ class Sub(Function):
         sa, sb = ctx.shapes
         return unbroadcast(grad, sa), unbroadcast(-grad, sb)
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, a: Tensor, b: Tensor) -> tuple[Any, Any]:
+        gb = unbroadcast(-grad, b.shape) if ctx.needs_input_grad[1] else None
+        return unbroadcast(grad, a.shape), gb
+
 
 def sub(a: Any, b: Any) -> Tensor:
     """a - b, broadcasting."""
-    return Sub.apply(*binary_operands(a, b, "sub"))
+    return Sub.apply(*checks.operands(a, b, "sub"))
 
 
 class Mul(Function):
@@ -64,10 +78,16 @@ class Mul(Function):
         gb = unbroadcast(grad * a, b.shape) if ctx.needs_input_grad[1] else None
         return ga, gb
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, a: Tensor, b: Tensor) -> tuple[Any, Any]:
+        ga = unbroadcast(grad * b, a.shape) if ctx.needs_input_grad[0] else None
+        gb = unbroadcast(grad * a, b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
 
 def mul(a: Any, b: Any) -> Tensor:
     """a * b (elementwise), broadcasting."""
-    return Mul.apply(*binary_operands(a, b, "mul"))
+    return Mul.apply(*checks.operands(a, b, "mul"))
 
 
 class Div(Function):
@@ -85,10 +105,16 @@ class Div(Function):
         gb = unbroadcast(-grad * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None
         return ga, gb
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, a: Tensor, b: Tensor) -> tuple[Any, Any]:
+        ga = unbroadcast(grad / b, a.shape) if ctx.needs_input_grad[0] else None
+        gb = unbroadcast(-grad * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
 
 def div(a: Any, b: Any) -> Tensor:
     """a / b (elementwise), broadcasting."""
-    return Div.apply(*binary_operands(a, b, "div"))
+    return Div.apply(*checks.operands(a, b, "div"))
 
 
 class Neg(Function):
@@ -100,6 +126,10 @@ class Neg(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> Any:
+        return -grad
+
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor) -> Tensor:
         return -grad
 
 
@@ -123,6 +153,10 @@ class PowScalar(Function):
         p = ctx.p
         return grad * (p * x ** (p - 1)), None
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor, p: float) -> tuple[Any, None]:
+        return grad * (p * x ** (p - 1)), None
+
 
 class Pow(Function):
     """f(a, b) = a^b for tensors.   df/da = b a^(b-1),  df/db = a^b log a  (needs a > 0)."""
@@ -143,9 +177,15 @@ class Pow(Function):
             gb = unbroadcast(grad * out * xp.log(a), b.shape)
         return ga, gb
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, a: Tensor, b: Tensor) -> tuple[Any, Any]:
+        ga = unbroadcast(grad * b * a ** (b - 1), a.shape) if ctx.needs_input_grad[0] else None
+        gb = unbroadcast(grad * a**b * log(a), b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
 
-def pow(x: Any, exponent: Any) -> Tensor:  # noqa: A001  (the op's name, as torch.pow)
+
+def pow(x: Any, exponent: Any) -> Tensor:
     """x ** exponent: a number exponent (``PowScalar``) or a tensor exponent (``Pow``)."""
     if isinstance(x, Tensor) and isinstance(exponent, (int, float)):
         return PowScalar.apply(x, exponent)
-    return Pow.apply(*binary_operands(x, exponent, "pow"))
+    return Pow.apply(*checks.operands(x, exponent, "pow"))

@@ -1,241 +1,236 @@
-"""2-D convolution and transposed convolution by im2col/col2im, plus the naive loop reference.
+"""2-D convolution and transposed convolution: one matrix product each, by im2col/col2im.
 
-A convolution slides a small kernel over the image. Written directly that is six nested loops;
-im2col turns it into one matrix product instead:
+A convolution slides a small kernel over the image. Written directly that is six nested loops
+(``conv2d_naive`` in ``ops/conv_reference.py``, the readable reference and the tests' oracle).
+``im2col`` (in ``ops/kernels.py``, the fast kernels) turns it into one matrix product instead:
 
 1. ``im2col`` copies, for every kernel offset (i, j), the pixels that offset touches into a
-   "column" buffer ``col`` of shape (C, kh, kw, OH, OW, N). The loop runs over the kh * kw
-   offsets only (16 for a 4x4 kernel), each a single strided slice of the padded image: pixel
-   (oh, ow) of the output sees input pixel (oh * stride + i * dilation, ow * stride + j * dilation).
+   "column" buffer ``col`` of shape (C, kh, kw, OH, OW, N): pixel (oh, ow) of the output sees
+   input pixel (oh * stride + i * dilation, ow * stride + j * dilation).
 2. The convolution is then  out = W (O, C*kh*kw) @ col (C*kh*kw, OH*OW*N): one matmul.
-3. ``col2im`` is the same loop with ``+=`` going the other way: it is the adjoint (transpose) of
-   im2col, <im2col(x), c> = <x, col2im(c)>, which the tests check. Where patches overlap, their
-   contributions add up; no fancy indexing or scatter-add is needed, because each offset's
-   slice hits every pixel at most once.
+3. ``col2im`` is the adjoint (transpose) of im2col, <im2col(x), c> = <x, col2im(c)>: it adds
+   each column entry back onto the pixel it came from.
 
-The batch axis N is kept *last* inside im2col/col2im (the image is first copied to (C, H, W, N)):
-a strided slice then moves runs of N contiguous numbers instead of single pixels, which makes
-both loops several times faster in NumPy. The matmul does not care about the column order.
-
-Gradients follow from the matmul: dL/dW = G @ col^T, dL/dcol = W^T @ G, dL/dx = col2im(dL/dcol).
-The transposed convolution (``conv_transpose2d``, the generator's upsampling layer) *is* the
-adjoint of conv2d: its forward is conv2d's input-gradient (W^T @ x, then col2im) and its backward
-uses im2col. The same two functions serve both layers.
+A convolution is bilinear in (x, W), so its backward is two more linear maps of the same kind:
+dL/dx = col2im(W^T @ G) is the *transposed* convolution of G, and dL/dW = G @ col^T is the
+correlation of x with G (``Conv2dWeightFn``). The transposed convolution (``conv_transpose2d``,
+the generator's upsampling layer) is conv2d's adjoint in x: its forward is conv2d's
+input-gradient, and its backward a conv2d. The three ops are each other's gradients, so
+``backward_graph`` writes every second derivative with the same three ops.
 
 Layouts are PyTorch's: x (N, C, H, W); Conv2d weight (out, in, kh, kw); ConvTranspose2d weight
-(in, out, kh, kw). ``conv2d_naive``/``conv_transpose2d_naive`` at the end are the definitions
-written as plain loops, kept as the readable reference and the tests' oracle.
+(in, out, kh, kw).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tinygan import backend
 from tinygan.autograd.function import Context, Function
 from tinygan.autograd.tensor import Tensor
-from tinygan.ops.nn_ops import check_dtypes
+from tinygan.ops import checks
+from tinygan.ops.conv_reference import conv2d_naive, conv_transpose2d_naive
+from tinygan.ops.kernels import (
+    col2im,
+    from_rows,
+    get_conv_outsize,
+    get_deconv_outsize,
+    im2col,
+    matmul_at_b_t,
+    to_rows,
+)
 
 __all__ = [
-    "Conv2d",
-    "ConvTranspose2d",
-    "col2im",
-    "conv2d",
-    "conv2d_naive",
-    "conv_transpose2d",
-    "conv_transpose2d_naive",
-    "get_conv_outsize",
-    "get_deconv_outsize",
-    "im2col",
+    "Conv2dFn", "Conv2dWeightFn", "ConvTranspose2dFn", "col2im", "conv2d", "conv2d_naive",
+    "conv_transpose2d", "conv_transpose2d_naive", "get_conv_outsize",
+    "get_deconv_outsize", "im2col",
 ]
 
 Pair = tuple[int, int]
 
 
-def get_conv_outsize(size: int, k: int, s: int, p: int, d: int = 1) -> int:
-    """Output length of a convolution along one axis: floor((size + 2p - d(k-1) - 1) / s) + 1.
-
-    The kernel spans d(k-1) + 1 pixels; it fits at positions 0, s, 2s, ... of the padded input.
-    """
-    return (size + 2 * p - d * (k - 1) - 1) // s + 1
-
-
-def get_deconv_outsize(size: int, k: int, s: int, p: int, d: int = 1,
-                       output_padding: int = 0) -> int:
-    """Output length of a transposed convolution: (size-1)s - 2p + d(k-1) + output_padding + 1.
-
-    It inverts ``get_conv_outsize``; since the conv's floor loses up to s-1 pixels, output_padding
-    (< s) says how many to add back.
-    """
-    return (size - 1) * s - 2 * p + d * (k - 1) + output_padding + 1
+def _conv(x: Any, weight: Any, conv: tuple[Pair, Pair, Pair], col: Any = None) -> Any:
+    """conv2d on arrays, no bias: W2 @ im2col(x), laid out as (N, O, OH, OW)."""
+    o, c, kh, kw = weight.shape
+    col = im2col(x, kh, kw, *conv) if col is None else col
+    oh, ow = col.shape[3:5]
+    return from_rows(weight.reshape(o, -1) @ col.reshape(c * kh * kw, -1), x.shape[0], oh, ow)
 
 
-def _window(start: int, step: int, count: int) -> slice:
-    """The slice start, start + step, ..., start + step (count - 1): where one kernel offset
-    lands for each of the ``count`` output positions."""
-    return slice(start, start + step * (count - 1) + 1, step)
+def _conv_adjoint_x(g: Any, weight: Any, x_shape: tuple[int, ...],
+                    conv: tuple[Pair, Pair, Pair]) -> Any:
+    """The adjoint of ``_conv`` in x: col2im(W2^T @ g) of shape ``x_shape`` (N, C, H, W)."""
+    o, c, kh, kw = weight.shape
+    n, oh, ow = g.shape[0], g.shape[2], g.shape[3]
+    col = (weight.reshape(o, -1).T @ to_rows(g)).reshape(c, kh, kw, oh, ow, n)
+    return col2im(col, x_shape, *conv)
 
 
-def im2col(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dilation: Pair) -> Any:
-    """Patches of x (N, C, H, W) as a contiguous column buffer of shape (C, kh, kw, OH, OW, N).
-
-    col[c, i, j, oh, ow, n] = xpad[c, oh * sh + i * dh, ow * sw + j * dw, n]: one strided slice
-    of the zero-padded input per kernel offset (i, j).
-    """
-    xp = backend.get_array_module(x)
-    n, c, h, w = x.shape
-    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    oh, ow = get_conv_outsize(h, kh, sh, ph, dh), get_conv_outsize(w, kw, sw, pw, dw)
-    xpad = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)  # (C, Hp, Wp, N)
-    xpad[:, ph:ph + h, pw:pw + w] = x.transpose(1, 2, 3, 0)
-    col = xp.empty((c, kh, kw, oh, ow, n), dtype=x.dtype)
-    for i in range(kh):
-        rows = _window(i * dh, sh, oh)
-        for j in range(kw):
-            col[:, i, j] = xpad[:, rows, _window(j * dw, sw, ow)]
-    return col
+def _conv_adjoint_w(x: Any, g: Any, kernel: Pair, conv: tuple[Pair, Pair, Pair],
+                    col: Any = None) -> Any:
+    """The adjoint of ``_conv`` in W: rows(g) @ im2col(x)^T of shape (O, C, kh, kw)."""
+    col = im2col(x, *kernel, *conv) if col is None else col
+    rows = to_rows(g)  # (O, OH OW N)
+    return matmul_at_b_t(rows, col.reshape(-1, rows.shape[1])).reshape(
+        g.shape[1], col.shape[0], *kernel)
 
 
-def col2im(col: Any, shape: tuple[int, int, int, int], stride: Pair, padding: Pair,
-           dilation: Pair) -> Any:
-    """The adjoint of ``im2col``: add each column entry back onto the pixel it was copied from.
-
-    col (C, kh, kw, OH, OW, N) -> image of ``shape`` (N, C, H, W). The same loop as im2col with
-    ``+=``: overlapping patches add up.
-    """
-    xp = backend.get_array_module(col)
-    c, kh, kw, oh, ow, n = col.shape
-    _, _, h, w = shape
-    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    img = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=col.dtype)  # (C, Hp, Wp, N)
-    for i in range(kh):
-        rows = _window(i * dh, sh, oh)
-        for j in range(kw):
-            img[:, rows, _window(j * dw, sw, ow)] += col[:, i, j]
-    img = img[:, ph:ph + h, pw:pw + w]  # cut the padding off
-    return xp.ascontiguousarray(img.transpose(3, 0, 1, 2))
+def _output_padding(x_shape: tuple[int, ...], out_shape: tuple[int, ...], kernel: Pair,
+                    conv: tuple[Pair, Pair, Pair]) -> Pair:
+    """The output_padding that makes a transposed convolution of ``out_shape`` give back
+    ``x_shape``: the pixels the convolution's floor division dropped."""
+    (sh, sw), (ph, pw), (dh, dw) = conv
+    return (x_shape[2] - get_deconv_outsize(out_shape[2], kernel[0], sh, ph, dh),
+            x_shape[3] - get_deconv_outsize(out_shape[3], kernel[1], sw, pw, dw))
 
 
-def _to_rows(a: Any) -> Any:
-    """(N, C, H, W) -> (C, H*W*N): one row per channel, columns in im2col's order (a copy)."""
-    return a.transpose(1, 2, 3, 0).reshape(a.shape[1], -1)
-
-
-def _from_rows(a: Any, n: int, h: int, w: int) -> Any:
-    """(C, H*W*N) -> (N, C, H, W), contiguous: the inverse of ``_to_rows``."""
-    xp = backend.get_array_module(a)
-    return xp.ascontiguousarray(a.reshape(-1, h, w, n).transpose(3, 0, 1, 2))
-
-
-def _contiguous(a: Any) -> Any:
-    return backend.get_array_module(a).ascontiguousarray(a)
-
-
-class Conv2d(Function):
+class Conv2dFn(Function):
     """f(x, W, b)[n, o, y, z] = b[o] + sum_{c,i,j} W[o, c, i, j] xpad[n, c, y s + i d, z s + j d].
 
     Shapes: x (N, C, H, W), W (O, C, kh, kw), b (O,) or None, f (N, O, OH, OW), with OH, OW from
     ``get_conv_outsize``.
 
     As a matmul: f = W2 @ col with W2 = W.reshape(O, C kh kw), col = im2col(x) (C kh kw, OH OW N).
-        dL/dW = G @ col^T            (G = dL/df laid out as (O, OH OW N))
-        dL/dx = col2im(W2^T @ G)
+        dL/dx = col2im(W2^T @ G)      the transposed convolution of G = dL/df
+        dL/dW = G @ col^T             (G laid out as (O, OH OW N)): ``Conv2dWeightFn(x, G)``
         dL/db = sum of G over n, y, z
     """
 
     @staticmethod
     def forward(ctx: Context, x: Any, weight: Any, bias: Any, stride: Pair, padding: Pair,
                 dilation: Pair) -> Any:
-        n, _, h, w = x.shape
-        o, c, kh, kw = weight.shape
-        col = im2col(x, kh, kw, stride, padding, dilation)
-        oh, ow = col.shape[3:5]
-        out = _from_rows(weight.reshape(o, -1) @ col.reshape(c * kh * kw, -1), n, oh, ow)
+        conv = (stride, padding, dilation)
+        col = im2col(x, *weight.shape[2:], *conv)
+        out = _conv(x, weight, conv, col)
         if bias is not None:
-            out += bias.reshape(1, o, 1, 1)
-        ctx.save_for_backward(col, weight)
-        ctx.x_shape, ctx.conv = x.shape, (stride, padding, dilation)
+            out += bias.reshape(1, -1, 1, 1)
+        ctx.save_for_backward(col, weight)  # the columns, so backward need not redo im2col
+        ctx.x_shape, ctx.conv = x.shape, conv
         return out
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any, ...]:
         col, weight = ctx.saved_tensors
-        o = weight.shape[0]
-        g = _to_rows(grad)  # (O, OH OW N)
-        col2 = col.reshape(-1, g.shape[1])  # (C kh kw, OH OW N)
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
-            gcol = (weight.reshape(o, -1).T @ g).reshape(col.shape)
-            gx = col2im(gcol, ctx.x_shape, *ctx.conv)
+            gx = _conv_adjoint_x(grad, weight, ctx.x_shape, ctx.conv)
         if ctx.needs_input_grad[1]:
-            # G @ col^T, computed as (col @ G^T)^T: OpenBLAS is several times slower on the
-            # first form, whose long inner axis (OH OW N) runs along both operands' rows.
-            gw = _contiguous((col2 @ g.T).T).reshape(weight.shape)
+            gw = _conv_adjoint_w(None, grad, weight.shape[2:], ctx.conv, col)
         if ctx.needs_input_grad[2]:
-            gb = g.sum(axis=1)
+            gb = grad.sum(axis=(0, 2, 3))
+        return gx, gw, gb, None, None, None
+
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor, weight: Tensor, bias: Any,
+                       stride: Pair, padding: Pair, dilation: Pair) -> tuple[Any, ...]:
+        conv = (stride, padding, dilation)
+        kernel = weight.shape[2:]
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            op = _output_padding(x.shape, grad.shape, kernel, conv)
+            gx = ConvTranspose2dFn.apply(grad, weight, None, stride, padding, op, dilation)
+        if ctx.needs_input_grad[1]:
+            gw = Conv2dWeightFn.apply(x, grad, kernel, stride, padding, dilation)
+        if ctx.needs_input_grad[2]:
+            gb = grad.sum(axis=(0, 2, 3))
         return gx, gw, gb, None, None, None
 
 
-class ConvTranspose2d(Function):
+class ConvTranspose2dFn(Function):
     """The adjoint of Conv2d in x: f(x, W, b) = col2im(W2^T @ x) + b, W2 = W as (Cin, Cout kh kw).
 
     Each input pixel stamps a copy of the kernel, scaled by its value, onto the output at
     (y s - p, z s - p); the stamps overlap and add up. Shapes: x (N, Cin, H, W), W (Cin, Cout,
     kh, kw), b (Cout,) or None, f (N, Cout, OH, OW) with OH, OW from ``get_deconv_outsize``.
 
-    Being conv2d's adjoint, its backward is a conv2d of the gradient:
-        col   = im2col(G)              G = dL/df, (Cout kh kw, H W N)
-        dL/dx = W2 @ col               (Cin, H W N) -> (N, Cin, H, W)
-        dL/dW = x_rows @ col^T         (Cin, Cout kh kw)
+    Being conv2d's adjoint, its backward is a conv2d of the gradient G = dL/df:
+        dL/dx = conv2d(G, W)             (N, Cin, H, W)
+        dL/dW = Conv2dWeightFn(G, x)     (Cin, Cout, kh, kw): W seen as a conv2d weight
         dL/db = sum of G over n, y, z
     """
 
     @staticmethod
     def forward(ctx: Context, x: Any, weight: Any, bias: Any, stride: Pair, padding: Pair,
                 output_padding: Pair, dilation: Pair) -> Any:
-        n, cin, h, w = x.shape
+        n, _, h, w = x.shape
         _, cout, kh, kw = weight.shape
         oh = get_deconv_outsize(h, kh, stride[0], padding[0], dilation[0], output_padding[0])
         ow = get_deconv_outsize(w, kw, stride[1], padding[1], dilation[1], output_padding[1])
-        x_rows = _to_rows(x)  # (Cin, H W N)
-        col = (weight.reshape(cin, -1).T @ x_rows).reshape(cout, kh, kw, h, w, n)
-        out = col2im(col, (n, cout, oh, ow), stride, padding, dilation)
+        conv = (stride, padding, dilation)
+        out = _conv_adjoint_x(x, weight, (n, cout, oh, ow), conv)
         if bias is not None:
             out += bias.reshape(1, cout, 1, 1)
-        ctx.save_for_backward(x_rows, weight)
-        ctx.x_shape, ctx.conv = x.shape, (stride, padding, dilation)
+        ctx.save_for_backward(x, weight)
+        ctx.conv = conv
         return out
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any, ...]:
-        x_rows, weight = ctx.saved_tensors
-        n, cin, h, w = ctx.x_shape
-        kh, kw = weight.shape[2:]
-        col = im2col(grad, kh, kw, *ctx.conv).reshape(-1, n * h * w)  # (Cout kh kw, H W N)
+        x, weight = ctx.saved_tensors
+        col = im2col(grad, *weight.shape[2:], *ctx.conv)  # shared by both products
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
-            gx = _from_rows(weight.reshape(cin, -1) @ col, n, h, w)
+            gx = _conv(grad, weight, ctx.conv, col)
         if ctx.needs_input_grad[1]:
-            gw = _contiguous((col @ x_rows.T).T).reshape(weight.shape)  # see Conv2d
+            gw = _conv_adjoint_w(grad, x, weight.shape[2:], ctx.conv, col)
+        if ctx.needs_input_grad[2]:
+            gb = grad.sum(axis=(0, 2, 3))
+        return gx, gw, gb, None, None, None, None
+
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor, weight: Tensor, bias: Any,
+                       stride: Pair, padding: Pair, output_padding: Pair,
+                       dilation: Pair) -> tuple[Any, ...]:
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            gx = Conv2dFn.apply(grad, weight, None, stride, padding, dilation)
+        if ctx.needs_input_grad[1]:
+            gw = Conv2dWeightFn.apply(grad, x, weight.shape[2:], stride, padding, dilation)
         if ctx.needs_input_grad[2]:
             gb = grad.sum(axis=(0, 2, 3))
         return gx, gw, gb, None, None, None, None
 
 
-def pair(value: Any, name: str, op: str) -> Pair:
-    """An int or a pair of ints as a pair (stride=2 means (2, 2)); a TypeError naming ``op``."""
-    if isinstance(value, int):
-        return (value, value)
-    if isinstance(value, (tuple, list)) and len(value) == 2 and all(
-        isinstance(v, int) for v in value
-    ):
-        return (int(value[0]), int(value[1]))
-    raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+class Conv2dWeightFn(Function):
+    """f(x, G) = dL/dW of a conv2d with input x and output gradient G: G @ im2col(x)^T.
+
+    Shapes: x (N, C, H, W), G (N, O, OH, OW), f (O, C, kh, kw). It is bilinear, and
+    <U, f(x, G)> = <G, conv2d(x, U)>, so for an upstream gradient U of W's shape:
+        d/dG = conv2d(x, U),    d/dx = conv_transpose2d(G, U)
+    This op appears only in gradients (``create_graph=True``): the weight gradient of a
+    convolution, differentiated again.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: Any, g: Any, kernel: Pair, stride: Pair, padding: Pair,
+                dilation: Pair) -> Any:
+        ctx.save_for_backward(x, g)
+        ctx.conv = (stride, padding, dilation)
+        return _conv_adjoint_w(x, g, kernel, ctx.conv)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[Any, ...]:
+        x, g = ctx.saved_tensors
+        gx = _conv_adjoint_x(g, grad, x.shape, ctx.conv) if ctx.needs_input_grad[0] else None
+        gg = _conv(x, grad, ctx.conv) if ctx.needs_input_grad[1] else None
+        return gx, gg, None, None, None, None
+
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor, g: Tensor, kernel: Pair,
+                       stride: Pair, padding: Pair, dilation: Pair) -> tuple[Any, ...]:
+        conv = (stride, padding, dilation)
+        gx = gg = None
+        if ctx.needs_input_grad[0]:
+            op = _output_padding(x.shape, g.shape, kernel, conv)
+            gx = ConvTranspose2dFn.apply(g, grad, None, stride, padding, op, dilation)
+        if ctx.needs_input_grad[1]:
+            gg = Conv2dFn.apply(x, grad, None, stride, padding, dilation)
+        return gx, gg, None, None, None, None
 
 
 def _check(op: str, x: Tensor, weight: Tensor, bias: Tensor | None, channels_in: int,
            channels_out: int, stride: Pair, padding: Pair, dilation: Pair) -> None:
-    check_dtypes(op, x, weight, bias)
+    checks.same_dtype(op, x, weight, bias)
     if x.ndim != 4:
         raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {tuple(x.shape)}")
     if weight.ndim != 4:
@@ -243,14 +238,13 @@ def _check(op: str, x: Tensor, weight: Tensor, bias: Tensor | None, channels_in:
     if x.shape[1] != channels_in:
         raise ValueError(f"{op}: weight of shape {tuple(weight.shape)} expects input with "
                          f"{channels_in} channels, (N, {channels_in}, H, W); got {tuple(x.shape)}")
-    if bias is not None and tuple(bias.shape) != (channels_out,):
-        raise ValueError(f"{op}: bias of shape {tuple(bias.shape)}, expected ({channels_out},)")
+    checks.shape_is(op, "bias", bias, (channels_out,))
     if min(stride) < 1 or min(dilation) < 1 or min(padding) < 0:
         raise ValueError(f"{op}: need stride >= 1, dilation >= 1, padding >= 0; got stride="
                          f"{stride}, padding={padding}, dilation={dilation}")
 
 
-def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,  # noqa: A002
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """2-D convolution (cross-correlation, as every framework), ``torch.nn.functional.conv2d``
     (groups must be 1).
@@ -259,17 +253,17 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     """
     if groups != 1:
         raise ValueError(f"conv2d: only groups=1 is implemented, got groups={groups}")
-    s, p, d = (pair(v, k, "conv2d") for v, k in ((stride, "stride"), (padding, "padding"),
-                                                  (dilation, "dilation")))
+    s, p, d = (checks.int_pair(v, k, "conv2d") for v, k in (
+        (stride, "stride"), (padding, "padding"), (dilation, "dilation")))
     _check("conv2d", input, weight, bias, weight.shape[1], weight.shape[0], s, p, d)
     for axis, k in ((2, 0), (3, 1)):
         if get_conv_outsize(input.shape[axis], weight.shape[axis], s[k], p[k], d[k]) < 1:
             raise ValueError(f"conv2d: input of shape {tuple(input.shape)} (padded by {p}) is "
                              f"smaller than the kernel {tuple(weight.shape[2:])} (dilation {d})")
-    return Conv2d.apply(input, weight, bias, s, p, d)
+    return Conv2dFn.apply(input, weight, bias, s, p, d)
 
 
-def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
                      stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
                      groups: int = 1, dilation: Any = 1) -> Tensor:
     """Transposed convolution, ``torch.nn.functional.conv_transpose2d`` (groups must be 1).
@@ -278,7 +272,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     """
     if groups != 1:
         raise ValueError(f"conv_transpose2d: only groups=1 is implemented, got groups={groups}")
-    s, p, op, d = (pair(v, k, "conv_transpose2d") for v, k in (
+    s, p, op, d = (checks.int_pair(v, k, "conv_transpose2d") for v, k in (
         (stride, "stride"), (padding, "padding"), (output_padding, "output_padding"),
         (dilation, "dilation")))
     _check("conv_transpose2d", input, weight, bias, weight.shape[0], weight.shape[1], s, p, d)
@@ -289,56 +283,4 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
         if get_deconv_outsize(input.shape[axis], weight.shape[axis], s[k], p[k], d[k], op[k]) < 1:
             raise ValueError(f"conv_transpose2d: padding {p} leaves no output for an input of "
                              f"shape {tuple(input.shape)}")
-    return ConvTranspose2d.apply(input, weight, bias, s, p, op, d)
-
-
-# ----------------------------------------------------------------------------------------------
-# The reference: the definitions as loops (slow; for reading and for testing the fast versions).
-# ----------------------------------------------------------------------------------------------
-
-
-def conv2d_naive(x: Any, weight: Any, bias: Any = None, stride: Pair = (1, 1),
-                 padding: Pair = (0, 0), dilation: Pair = (1, 1)) -> Any:
-    """conv2d on arrays by its definition: for every output pixel (y, z) and kernel offset
-    (i, j), out[:, :, y, z] += xpad[:, :, y s + i d, z s + j d] @ W[:, :, i, j]^T."""
-    xp = backend.get_array_module(x)
-    n, _, h, w = x.shape
-    o, _, kh, kw = weight.shape
-    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    oh, ow = get_conv_outsize(h, kh, sh, ph, dh), get_conv_outsize(w, kw, sw, pw, dw)
-    xpad = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    out = xp.zeros((n, o, oh, ow), dtype=x.dtype)
-    for y in range(oh):
-        for z in range(ow):
-            for i in range(kh):
-                for j in range(kw):
-                    pixels = xpad[:, :, y * sh + i * dh, z * sw + j * dw]  # (N, C)
-                    out[:, :, y, z] += pixels @ weight[:, :, i, j].T
-    if bias is not None:
-        out += bias.reshape(1, o, 1, 1)
-    return out
-
-
-def conv_transpose2d_naive(x: Any, weight: Any, bias: Any = None, stride: Pair = (1, 1),
-                           padding: Pair = (0, 0), output_padding: Pair = (0, 0),
-                           dilation: Pair = (1, 1)) -> Any:
-    """conv_transpose2d on arrays by its definition: every input pixel (y, z) stamps the kernel,
-    scaled by its value, onto the output: outpad[:, :, y s + i d, z s + j d] += x[:, :, y, z] @
-    W[:, :, i, j]; then the padding is cut off."""
-    xp = backend.get_array_module(x)
-    n, _, h, w = x.shape
-    _, cout, kh, kw = weight.shape
-    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    oh = get_deconv_outsize(h, kh, sh, ph, dh, output_padding[0])
-    ow = get_deconv_outsize(w, kw, sw, pw, dw, output_padding[1])
-    outpad = xp.zeros((n, cout, oh + 2 * ph, ow + 2 * pw), dtype=x.dtype)
-    for y in range(h):
-        for z in range(w):
-            for i in range(kh):
-                for j in range(kw):
-                    stamp = x[:, :, y, z] @ weight[:, :, i, j]  # (N, Cout)
-                    outpad[:, :, y * sh + i * dh, z * sw + j * dw] += stamp
-    out = outpad[:, :, ph:ph + oh, pw:pw + ow].copy()
-    if bias is not None:
-        out += bias.reshape(1, cout, 1, 1)
-    return out
+    return ConvTranspose2dFn.apply(input, weight, bias, s, p, op, d)

@@ -1,5 +1,7 @@
 """Elementwise math: exp, log, sqrt, abs, clip, maximum, minimum, where, comparisons, and the
-casts between dtypes and devices."""
+casts between dtypes and devices. ``backward_graph`` is each ``backward`` on Tensors (recorded),
+for gradients that are differentiated again; a mask or a sign in it is a constant (its own
+derivative is zero almost everywhere)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import numpy
 from tinygan import backend
 from tinygan.autograd.function import Context, Function, unbroadcast
 from tinygan.autograd.tensor import Tensor
-from tinygan.ops._util import as_tensor, binary_operands, broadcast_shape
+from tinygan.ops import checks
 
 
 class Exp(Function):
@@ -27,6 +29,9 @@ class Exp(Function):
         (out,) = ctx.saved_tensors
         return grad * out
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor) -> Tensor:
+        return grad * exp(x)
 
 def exp(x: Tensor) -> Tensor:
     """e^x, elementwise."""
@@ -46,6 +51,9 @@ class Log(Function):
         (x,) = ctx.saved_tensors
         return grad / x
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor) -> Tensor:
+        return grad / x
 
 def log(x: Tensor) -> Tensor:
     """Natural logarithm, elementwise."""
@@ -66,6 +74,9 @@ class Sqrt(Function):
         (out,) = ctx.saved_tensors
         return grad / (2 * out)
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor) -> Tensor:
+        return grad / (2 * sqrt(x))
 
 def sqrt(x: Tensor) -> Tensor:
     """Square root, elementwise."""
@@ -85,8 +96,11 @@ class Abs(Function):
         (x,) = ctx.saved_tensors
         return grad * backend.get_array_module(x).sign(x)
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor) -> Tensor:
+        return grad * Tensor(backend.get_array_module(x.data).sign(x.data))
 
-def abs(x: Tensor) -> Tensor:  # noqa: A001  (the op's name, as torch.abs)
+def abs(x: Tensor) -> Tensor:
     """|x|, elementwise."""
     return Abs.apply(x)
 
@@ -111,8 +125,13 @@ class Clip(Function):
             inside = inside & (x <= hi)
         return grad * inside, None, None
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor, lo: Any, hi: Any) -> tuple:
+        inside = (x.data >= lo if lo is not None else True) & (x.data <= hi if hi is not None
+                                                                else True)
+        return grad * Tensor(inside), None, None
 
-def clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+def clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
     """Limit x to [min, max] (either may be None), elementwise."""
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
@@ -128,16 +147,24 @@ class Maximum(Function):
         return backend.get_array_module(a).maximum(a, b)
 
     @staticmethod
+    def share(a: Any, b: Any, dtype: Any) -> Any:
+        """df/da as an array: 1 where a > b, 1/2 where a = b (ties split the gradient), else 0."""
+        return (a > b).astype(dtype) + (a == b).astype(dtype) * 0.5
+
+    @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any, Any]:
         a, b = ctx.saved_tensors
-        dt = grad.dtype
-        share_a = (a > b).astype(dt) + (a == b).astype(dt) * 0.5  # ties split the gradient
+        share_a = Maximum.share(a, b, grad.dtype)
         return unbroadcast(grad * share_a, a.shape), unbroadcast(grad * (1 - share_a), b.shape)
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, a: Tensor, b: Tensor) -> tuple[Any, Any]:
+        share_a = Tensor(Maximum.share(a.data, b.data, grad.dtype))
+        return unbroadcast(grad * share_a, a.shape), unbroadcast(grad * (1 - share_a), b.shape)
 
 def maximum(a: Any, b: Any) -> Tensor:
     """Elementwise maximum of two tensors, broadcasting."""
-    return Maximum.apply(*binary_operands(a, b, "maximum"))
+    return Maximum.apply(*checks.operands(a, b, "maximum"))
 
 
 class Minimum(Function):
@@ -151,14 +178,17 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any, Any]:
         a, b = ctx.saved_tensors
-        dt = grad.dtype
-        share_a = (a < b).astype(dt) + (a == b).astype(dt) * 0.5
+        share_a = Maximum.share(b, a, grad.dtype)  # 1 where a < b
         return unbroadcast(grad * share_a, a.shape), unbroadcast(grad * (1 - share_a), b.shape)
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, a: Tensor, b: Tensor) -> tuple[Any, Any]:
+        share_a = Tensor(Maximum.share(b.data, a.data, grad.dtype))
+        return unbroadcast(grad * share_a, a.shape), unbroadcast(grad * (1 - share_a), b.shape)
 
 def minimum(a: Any, b: Any) -> Tensor:
     """Elementwise minimum of two tensors, broadcasting."""
-    return Minimum.apply(*binary_operands(a, b, "minimum"))
+    return Minimum.apply(*checks.operands(a, b, "minimum"))
 
 
 class Where(Function):
@@ -180,17 +210,22 @@ class Where(Function):
             xp.where(cond, zero, grad), sb
         )
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, cond: Any, a: Tensor, b: Tensor) -> tuple:
+        zero = Tensor(grad.data.dtype.type(0))
+        return (None, unbroadcast(where(cond, grad, zero), a.shape),
+                unbroadcast(where(cond, zero, grad), b.shape))
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Elementwise choice: a where ``condition`` is true, else b (broadcasting all three)."""
-    a, b = binary_operands(a, b, "where")
+    a, b = checks.operands(a, b, "where")
     cond = condition.data if isinstance(condition, Tensor) else condition
     if isinstance(cond, (list, tuple, bool)):
         cond = backend.get_array_module(a.data).asarray(cond, dtype=bool)
     if backend.get_array_module(cond) is not backend.get_array_module(a.data):
         raise RuntimeError("where: the condition is on another device than the values")
-    broadcast_shape(numpy.shape(cond) if not hasattr(cond, "shape") else cond.shape,
-                    broadcast_shape(a.shape, b.shape, "where"), "where")
+    checks.broadcast_shape(numpy.shape(cond), checks.broadcast_shape(a.shape, b.shape, "where"),
+                           "where")
     return Where.apply(cond, a, b)
 
 
@@ -206,9 +241,9 @@ _COMPARISONS = {
 
 def compare(a: Tensor, b: Any, how: str) -> Tensor:
     """A boolean tensor (not differentiable) from ==, !=, <, <=, >, >=."""
-    b = as_tensor(b, a)
+    b = checks.as_tensor(b, a)
     if a.shape != b.shape:
-        broadcast_shape(a.shape, b.shape, how)
+        checks.broadcast_shape(a.shape, b.shape, how)
     return Tensor(_COMPARISONS[how](a.data, b.data))
 
 
@@ -224,6 +259,9 @@ class AsType(Function):
     def backward(ctx: Context, grad: Any) -> tuple[Any, None]:
         return grad.astype(ctx.dtype), None
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor, dtype: Any) -> tuple[Any, None]:
+        return astype(grad, x.dtype), None
 
 def astype(x: Tensor, dtype: Any) -> Tensor:
     """x converted to ``dtype``; gradients flow back between floating dtypes."""
@@ -245,6 +283,9 @@ class ToDevice(Function):
     def backward(ctx: Context, grad: Any) -> tuple[Any, None]:
         return backend.to_device(grad, ctx.source), None
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor, device: Any) -> tuple[Any, None]:
+        return to_device(grad, x.device), None
 
 def to_device(x: Tensor, device: Any) -> Tensor:
     """x copied to ``device`` ("cpu" or "cuda"), differentiably."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from tinygan.autograd.function import Context, Function, unbroadcast
 from tinygan.autograd.tensor import Tensor
-from tinygan.ops._util import as_tensor, broadcast_shape
+from tinygan.ops import checks
 
 
 class MatMul(Function):
@@ -40,11 +40,33 @@ class MatMul(Function):
             gb = unbroadcast(a2.swapaxes(-1, -2) @ grad, b2.shape).reshape(b.shape)
         return ga, gb
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, a: Tensor, b: Tensor) -> tuple[Any, Any]:
+        a2 = a.reshape(1, -1) if a.ndim == 1 else a
+        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        if b.ndim == 1:
+            grad = grad.reshape(*grad.shape, 1)
+        if a.ndim == 1:
+            grad = grad.reshape(*grad.shape[:-1], 1, grad.shape[-1])
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = unbroadcast(grad @ _swap_last(b2), a2.shape).reshape(a.shape)
+        if ctx.needs_input_grad[1]:
+            gb = unbroadcast(_swap_last(a2) @ grad, b2.shape).reshape(b.shape)
+        return ga, gb
+
+
+def _swap_last(t: Tensor) -> Tensor:
+    """t with its last two axes swapped (the matrix transpose of each batch entry)."""
+    axes = list(range(t.ndim))
+    axes[-2:] = axes[:-3:-1]
+    return t.transpose(axes)
+
 
 def matmul(a: Any, b: Any) -> Tensor:
     """a @ b: matrix product, 2-D or batched."""
-    a = as_tensor(a, b) if not isinstance(a, Tensor) else a
-    b = as_tensor(b, a)
+    a = checks.as_tensor(a, b) if not isinstance(a, Tensor) else a
+    b = checks.as_tensor(b, a)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: operands must have at least 1 dimension, got shapes "
                          f"{a.shape} and {b.shape}")
@@ -56,7 +78,7 @@ def matmul(a: Any, b: Any) -> Tensor:
                          f"last axis of the second ({k_b})")
     if a.ndim > 2 or b.ndim > 2:
         try:
-            broadcast_shape(a.shape[:-2], b.shape[:-2], "matmul")
+            checks.broadcast_shape(a.shape[:-2], b.shape[:-2], "matmul")
         except ValueError:
             raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not multiply: their batch "
                              f"axes {a.shape[:-2]} and {b.shape[:-2]} cannot be broadcast "

@@ -6,8 +6,8 @@ from typing import Any
 
 from tinygan.autograd.function import Context, Function
 from tinygan.autograd.tensor import Tensor
-from tinygan.ops._util import as_tensor
-from tinygan.ops.activation import stable_sigmoid, stable_softplus
+from tinygan.ops import checks
+from tinygan.ops.activation import sigmoid, stable_sigmoid, stable_softplus
 
 
 class BCEWithLogits(Function):
@@ -33,9 +33,15 @@ class BCEWithLogits(Function):
         gt = grad * -a if ctx.needs_input_grad[1] else None
         return ga, gt
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, a: Tensor, t: Tensor) -> tuple[Any, Any]:
+        ga = grad * (sigmoid(a) - t) if ctx.needs_input_grad[0] else None
+        gt = grad * -a if ctx.needs_input_grad[1] else None
+        return ga, gt
+
 
 def binary_cross_entropy_with_logits(
-    input: Tensor,  # noqa: A002  (PyTorch's argument name)
+    input: Tensor,
     target: Any,
     weight: Any = None,
     reduction: str = "mean",
@@ -43,7 +49,7 @@ def binary_cross_entropy_with_logits(
     """BCE of logits ``input`` against ``target`` (same shape), as
     ``torch.nn.functional.binary_cross_entropy_with_logits``: ``weight`` rescales each element,
     ``reduction`` is "mean", "sum" or "none"."""
-    target = as_tensor(target, input)
+    target = checks.as_tensor(target, input)
     if target.shape != input.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: target shape {target.shape} must "
                          f"equal input shape {input.shape}")

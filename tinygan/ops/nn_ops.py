@@ -12,23 +12,13 @@ from typing import Any
 from tinygan import backend
 from tinygan.autograd.function import Context, Function
 from tinygan.autograd.tensor import Tensor
+from tinygan.ops import checks
+from tinygan.ops.linalg import matmul
 
-__all__ = ["Dropout", "Embedding", "Linear", "check_dtypes", "dropout", "embedding", "linear"]
-
-
-def check_dtypes(op: str, input: Tensor, *params: Tensor | None) -> None:  # noqa: A002
-    """A TypeError unless the input and the weights share one dtype (as PyTorch).
-
-    NumPy would silently promote float32 weights and a float64 input to float64 and hand the
-    float32 parameters float64 gradients; converting the input with ``.float()`` is the fix.
-    """
-    for p in params:
-        if p is not None and p.dtype != input.dtype:
-            raise TypeError(f"{op}: input is {input.dtype} but the weights are {p.dtype}; "
-                            f"convert the input (x.float() or x.double()) or the module")
+__all__ = ["DropoutFn", "EmbeddingFn", "LinearFn", "dropout", "embedding", "linear"]
 
 
-class Linear(Function):
+class LinearFn(Function):
     """f(x, W, b) = x W^T + b, the affine map of a dense layer.
 
     Shapes: x (*, in), W (out, in), b (out,) or None, f (*, out); ``*`` is any number of leading
@@ -61,21 +51,29 @@ class Linear(Function):
             gb = g2.sum(axis=0)
         return gx, gw, gb
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor, weight: Tensor,
+                       bias: Tensor | None) -> tuple[Any, Any, Any]:
+        g2 = grad.reshape(-1, grad.shape[-1])  # (m, out)
+        gx = matmul(grad, weight) if ctx.needs_input_grad[0] else None
+        gw = matmul(g2.T, x.reshape(-1, x.shape[-1])) if ctx.needs_input_grad[1] else None
+        gb = g2.sum(axis=0) if ctx.needs_input_grad[2] else None
+        return gx, gw, gb
 
-def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b, as ``torch.nn.functional.linear``: x (*, in), W (out, in), b (out,)."""
     if input.ndim < 1 or weight.ndim != 2 or input.shape[-1] != weight.shape[1]:
         raise ValueError(
             f"linear: input of shape {input.shape} does not fit weight of shape {weight.shape}: "
             f"expected input (*, {weight.shape[1] if weight.ndim == 2 else '?'})"
         )
-    if bias is not None and bias.shape != (weight.shape[0],):
-        raise ValueError(f"linear: bias of shape {bias.shape}, expected ({weight.shape[0]},)")
-    check_dtypes("linear", input, weight, bias)
-    return Linear.apply(input, weight, bias)
+    checks.shape_is("linear", "bias", bias, (weight.shape[0],))
+    checks.same_dtype("linear", input, weight, bias)
+    return LinearFn.apply(input, weight, bias)
 
 
-class Dropout(Function):
+class DropoutFn(Function):
     """f(x) = x * m / (1 - p), m_i ~ Bernoulli(1 - p) drawn from the seeded generator.
 
     "Inverted" dropout: the survivors are scaled up by 1 / (1 - p) during training, so the
@@ -95,8 +93,14 @@ class Dropout(Function):
         (scale,) = ctx.saved_tensors
         return grad * scale, None
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor, p: float) -> tuple[Any, None]:
+        (scale,) = ctx.saved_tensors
+        return grad * Tensor(scale), None
 
-def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True,
+            inplace: bool = False) -> Tensor:
     """Zero each element with probability ``p`` and scale the rest by 1/(1-p) (training only).
 
     As ``torch.nn.functional.dropout``; ``inplace`` is accepted for the signature but tinygan
@@ -108,10 +112,10 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         return input
     if p == 1.0:
         return input * 0.0
-    return Dropout.apply(input, float(p))
+    return DropoutFn.apply(input, float(p))
 
 
-class Embedding(Function):
+class EmbeddingFn(Function):
     """f(W, idx) = W[idx], a table lookup: row idx[k] of W for every index k.
 
     Shapes: W (num_embeddings, dim), idx (*) integers, f (*, dim).
@@ -142,7 +146,7 @@ class Embedding(Function):
 
 
 def embedding(
-    input: Any,  # noqa: A002
+    input: Any,
     weight: Tensor,
     padding_idx: int | None = None,
 ) -> Tensor:
@@ -163,4 +167,4 @@ def embedding(
         )
     if padding_idx is not None and padding_idx < 0:
         padding_idx += rows
-    return Embedding.apply(weight, idx, padding_idx)
+    return EmbeddingFn.apply(weight, idx, padding_idx)

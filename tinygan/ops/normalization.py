@@ -20,12 +20,13 @@ from typing import Any
 from tinygan import backend
 from tinygan.autograd.function import Context, Function
 from tinygan.autograd.tensor import Tensor
-from tinygan.ops.nn_ops import check_dtypes
+from tinygan.ops import checks, kernels
+from tinygan.ops.elementwise import sqrt
 
-__all__ = ["BatchNorm", "batch_norm"]
+__all__ = ["BatchNormFn", "batch_norm"]
 
 
-class BatchNorm(Function):
+class BatchNormFn(Function):
     """y = gamma * (x - mu) / sqrt(var + eps) + beta, per channel (axis 1).
 
     Shapes: x (N, C) or (N, C, L) or (N, C, H, W); gamma, beta, mu, var (C,); y like x.
@@ -44,64 +45,70 @@ class BatchNorm(Function):
     @staticmethod
     def forward(ctx: Context, x: Any, weight: Any, bias: Any, running_mean: Any, running_var: Any,
                 training: bool, momentum: float, eps: float) -> Any:
-        axes = (0, *range(2, x.ndim))
-        shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+        axes = (0, *range(2, x.ndim))  # every axis but the channels
+        shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)  # a (C,) vector, broadcasting against x
         m = x.size // x.shape[1]
-        xp = backend.get_array_module(x)
-        # Two new arrays of x's size, reused in place: every fresh array costs page faults and
-        # a pass over memory, which is most of what an elementwise op spends.
         if training:
-            mean = x.mean(axis=axes)
-            xhat = x - mean.reshape(shape)  # x - mu, made into xhat in place below
-            out = xhat * xhat  # (x - mu)^2, for the variance; its memory becomes the output
-            var = out.mean(axis=axes)
-            if running_mean is not None:  # update in place: these are the module's buffers
-                running_mean *= 1 - momentum
-                running_mean += momentum * mean
-                running_var *= 1 - momentum
-                running_var += (momentum * m / (m - 1)) * var
+            mean, var = x.mean(axis=axes), x.var(axis=axes)  # the batch's (biased variance)
+            if running_mean is not None:  # running = (1 - momentum) running + momentum batch
+                kernels.moving_average_(running_mean, mean, 1 - momentum)
+                kernels.moving_average_(running_var, var * (m / (m - 1)), 1 - momentum)
         else:
-            xhat = x - running_mean.reshape(shape)
-            out = xp.empty_like(xhat)
-            var = running_var
-        inv_std = 1 / xp.sqrt(var + eps)
-        xhat *= inv_std.reshape(shape)  # xhat = (x - mu) / sqrt(var + eps)
-        if weight is not None:
-            xp.multiply(xhat, weight.reshape(shape), out=out)  # gamma * xhat
-        else:
-            out[...] = xhat
+            mean, var = running_mean, running_var
+        xhat = kernels.standardize(x, mean, var, eps, shape)  # (x - mu) / sqrt(var + eps)
+        y = xhat * weight.reshape(shape) if weight is not None else xhat.copy()
         if bias is not None:
-            out += bias.reshape(shape)
-        ctx.save_for_backward(xhat, inv_std, weight)
+            y += bias.reshape(shape)  # y = gamma xhat + beta
+        ctx.save_for_backward(xhat, 1 / backend.get_array_module(x).sqrt(var + eps), weight)
         ctx.training, ctx.axes, ctx.shape, ctx.m = training, axes, shape, m
-        return out
+        return y
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any, ...]:
         xhat, inv_std, weight = ctx.saved_tensors
         shape, m = ctx.shape, ctx.m
-        xp = backend.get_array_module(grad)
         gbeta = grad.sum(axis=ctx.axes)
-        gx = grad * xhat  # G * xhat, summed for dL/dgamma; its memory is reused for dL/dx
-        ggamma = gx.sum(axis=ctx.axes)
+        ggamma = (grad * xhat).sum(axis=ctx.axes)
+        gx = None
         if ctx.needs_input_grad[0]:
             scale = (inv_std * weight if weight is not None else inv_std).reshape(shape)
-            if ctx.training:  # gx = scale (G - xhat dL/dgamma / m - dL/dbeta / m), in place
-                xp.multiply(xhat, (ggamma / m).reshape(shape), out=gx)
-                xp.subtract(grad, gx, out=gx)
-                gx -= (gbeta / m).reshape(shape)
-                gx *= scale
+            if ctx.training:
+                mean_g, mean_gx = (gbeta / m).reshape(shape), (ggamma / m).reshape(shape)
+                gx = scale * (grad - mean_g - xhat * mean_gx)
             else:
-                xp.multiply(grad, scale, out=gx)
-        else:
-            gx = None
+                gx = scale * grad
         gw = ggamma if ctx.needs_input_grad[1] else None
         gb = gbeta if ctx.needs_input_grad[2] else None
         return gx, gw, gb, None, None, None, None, None
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor, weight: Tensor | None,
+                       bias: Tensor | None, running_mean: Any, running_var: Any, training: bool,
+                       momentum: float, eps: float) -> tuple[Any, ...]:
+        """The same formulas in Tensor ops; in training, xhat and s are recomputed from x (they
+        depend on x through mu and var, and that dependence is differentiated too)."""
+        axes, shape, m = ctx.axes, ctx.shape, ctx.m
+        if training:
+            centered = x - x.mean(axis=axes, keepdims=True)
+            inv_std = 1 / sqrt((centered * centered).mean(axis=axes, keepdims=True) + eps)
+        else:
+            centered = x - Tensor(running_mean.reshape(shape))
+            inv_std = Tensor(1 / backend.get_array_module(x.data).sqrt(running_var + eps)
+                             ).reshape(shape)
+        xhat = centered * inv_std
+        gbeta = grad.sum(axis=axes, keepdims=True)
+        ggamma = (grad * xhat).sum(axis=axes, keepdims=True)
+        gx = None
+        if ctx.needs_input_grad[0]:
+            scale = inv_std * weight.reshape(shape) if weight is not None else inv_std
+            gx = scale * (grad - gbeta / m - xhat * ggamma / m) if training else scale * grad
+        gw = ggamma.reshape(-1) if ctx.needs_input_grad[1] else None
+        gb = gbeta.reshape(-1) if ctx.needs_input_grad[2] else None
+        return gx, gw, gb, None, None, None, None, None
+
 
 def batch_norm(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     running_mean: Tensor | None,
     running_var: Tensor | None,
     weight: Tensor | None = None,
@@ -120,10 +127,9 @@ def batch_norm(
     c = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
-        if t is not None and tuple(t.shape) != (c,):
-            raise ValueError(f"batch_norm: {name} of shape {tuple(t.shape)} does not match the "
-                             f"{c} channels of input of shape {tuple(input.shape)}")
-    check_dtypes("batch_norm", input, running_mean, running_var, weight, bias)
+        checks.shape_is(f"batch_norm (input of shape {tuple(input.shape)}, {c} channels)", name,
+                        t, (c,))
+    checks.same_dtype("batch_norm", input, running_mean, running_var, weight, bias)
     if (running_mean is None) != (running_var is None):
         raise ValueError("batch_norm: give both running_mean and running_var, or neither")
     if not training and running_mean is None:
@@ -133,4 +139,5 @@ def batch_norm(
                          f"input of shape {tuple(input.shape)}")
     rm = running_mean.data if running_mean is not None else None
     rv = running_var.data if running_var is not None else None
-    return BatchNorm.apply(input, weight, bias, rm, rv, bool(training), float(momentum), float(eps))
+    return BatchNormFn.apply(input, weight, bias, rm, rv, bool(training), float(momentum),
+                             float(eps))

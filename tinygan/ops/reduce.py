@@ -1,4 +1,9 @@
-"""Reductions: sum, mean, var, max, min over axes, with ``keepdims``."""
+"""Reductions: sum, mean, var, max, min over axes, with ``keepdims``.
+
+The backward of a sum is a broadcast (each summed element gets the upstream gradient), and the
+backward of a broadcast (``ops.expand``) is a sum (``unbroadcast``): the two are adjoint, which
+is what ``backward_graph`` uses to differentiate a gradient again.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ from typing import Any
 from tinygan import backend
 from tinygan.autograd.function import Context, Function
 from tinygan.autograd.tensor import Tensor
-from tinygan.ops._util import normalize_axis
+from tinygan.ops.checks import normalize_axis
+from tinygan.ops.expand import Expand, torch_axis
 
 
 def _expand(grad: Any, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Any:
@@ -31,9 +37,16 @@ class Sum(Function):
         grad = _expand(grad, ctx.shape, ctx.axes, ctx.keepdims)
         return xp.broadcast_to(grad, ctx.shape), None, None
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor, axes: tuple[int, ...],
+                       keepdims: bool) -> tuple[Any, None, None]:
+        return Expand.apply(_expand(grad, x.shape, axes, keepdims), x.shape), None, None
 
-def sum(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Sum over ``axis`` (None: all axes; an int or a tuple of ints)."""
+
+def sum(x: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,  # noqa: A001
+        keepdim: bool | None = None) -> Tensor:
+    """Sum over ``axis`` (None: all axes; an int or a tuple of ints); ``dim``/``keepdim`` too."""
+    axis, keepdims = torch_axis(axis, keepdims, dim, keepdim, "sum")
     return Sum.apply(x, normalize_axis(axis, x.ndim), keepdims)
 
 
@@ -54,14 +67,32 @@ class Mean(Function):
         grad = _expand(grad, ctx.shape, ctx.axes, ctx.keepdims) / n
         return xp.broadcast_to(grad, ctx.shape), None, None
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor, axes: tuple[int, ...],
+                       keepdims: bool) -> tuple[Any, None, None]:
+        n = 1
+        for ax in axes:
+            n *= x.shape[ax]
+        return Expand.apply(_expand(grad, x.shape, axes, keepdims) / n, x.shape), None, None
 
-def mean(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Mean over ``axis`` (None: all axes; an int or a tuple of ints)."""
+
+def mean(x: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+         keepdim: bool | None = None) -> Tensor:
+    """Mean over ``axis`` (None: all axes; an int or a tuple of ints); ``dim``/``keepdim`` too."""
+    axis, keepdims = torch_axis(axis, keepdims, dim, keepdim, "mean")
     return Mean.apply(x, normalize_axis(axis, x.ndim), keepdims)
 
 
-def var(x: Tensor, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """Variance over ``axis``: mean((x - mean x)^2), divided by n - ddof (composed of ops)."""
+def var(x: Tensor, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dim: Any = None,
+        keepdim: bool | None = None, unbiased: bool | None = None) -> Tensor:
+    """Variance over ``axis``: mean((x - mean x)^2), divided by n - ddof (composed of ops).
+
+    ``dim``/``keepdim`` are PyTorch's names; ``unbiased=True`` is ``ddof=1``. The default is
+    NumPy's ``ddof=0`` (PyTorch's ``var`` defaults to unbiased).
+    """
+    axis, keepdims = torch_axis(axis, keepdims, dim, keepdim, "var")
+    if unbiased is not None:
+        ddof = int(unbiased)
     axes = normalize_axis(axis, x.ndim)
     n = 1
     for ax in axes:
@@ -92,14 +123,26 @@ class Max(Function):
         grad = _expand(grad, x.shape, ctx.axes, ctx.keepdims)
         return grad * is_max / count, None, None
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor, axes: tuple[int, ...],
+                       keepdims: bool) -> tuple[Any, None, None]:
+        _, out = ctx.saved_tensors
+        is_max = (x.data == out).astype(grad.dtype)
+        share = Tensor(is_max / is_max.sum(axis=axes, keepdims=True))  # a constant, a.e.
+        return _expand(grad, x.shape, axes, keepdims) * share, None, None
 
-def max(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """The largest values over ``axis`` (values only, as NumPy's ``max``)."""
+
+def max(x: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,  # noqa: A001
+        keepdim: bool | None = None) -> Tensor:
+    """The largest values over ``axis`` (values only, as NumPy's ``max``); ``dim`` too."""
+    axis, keepdims = torch_axis(axis, keepdims, dim, keepdim, "max")
     if x.size == 0:
         raise ValueError("max of an empty tensor")
     return Max.apply(x, normalize_axis(axis, x.ndim), keepdims)
 
 
-def min(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def min(x: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,  # noqa: A001
+        keepdim: bool | None = None) -> Tensor:
     """The smallest values over ``axis``: -max(-x), with the same even split of ties."""
+    axis, keepdims = torch_axis(axis, keepdims, dim, keepdim, "min")
     return -max(-x, axis, keepdims)

@@ -1,7 +1,8 @@
 """Shape ops: reshape, transpose/permute, indexing, concatenate, stack, pad.
 
 None of them does arithmetic; each backward puts the gradient back where the forward took the
-values from.
+values from. Each backward is itself a shape op (reshape back, the inverse permutation, a sum,
+a scatter, slices), so ``backward_graph`` writes it with the same ops on Tensors.
 """
 
 from __future__ import annotations
@@ -14,14 +15,7 @@ import numpy
 from tinygan import backend
 from tinygan.autograd.function import Context, Function
 from tinygan.autograd.tensor import Tensor
-from tinygan.ops._util import as_tensor
-
-
-def _check_axis(axis: int, ndim: int, op: str) -> int:
-    """``axis`` in [-ndim, ndim) as a non-negative int; out of range is an error, not wrapped."""
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"{op}: axis {axis} is out of range for {ndim} dimensions")
-    return int(axis) % ndim
+from tinygan.ops import checks
 
 
 class Reshape(Function):
@@ -35,6 +29,10 @@ class Reshape(Function):
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any, None]:
         return grad.reshape(ctx.shape), None
+
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor, shape: Any) -> tuple[Any, None]:
+        return reshape(grad, x.shape), None
 
 
 def reshape(x: Tensor, shape: Sequence[int]) -> Tensor:
@@ -64,12 +62,16 @@ class Transpose(Function):
         inverse = tuple(numpy.argsort(ctx.axes))
         return grad.transpose(inverse), None
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor, axes: Any) -> tuple[Any, None]:
+        return transpose(grad, tuple(int(i) for i in numpy.argsort(axes))), None
+
 
 def transpose(x: Tensor, axes: Sequence[int] | None = None) -> Tensor:
     """Permute the axes (NumPy's transpose): ``axes=None`` reverses them."""
     if axes is None:
         axes = tuple(range(x.ndim))[::-1]
-    axes = tuple(_check_axis(a, x.ndim, "transpose") for a in axes)
+    axes = tuple(checks.axis_index(a, x.ndim, "transpose") for a in axes)
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"transpose: {tuple(axes)} is not a permutation of the {x.ndim} axes "
                          f"of a tensor of shape {x.shape}")
@@ -104,17 +106,47 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any, None]:
-        xp = backend.get_array_module(grad)
-        if _is_basic_index(ctx.index):
-            out = xp.zeros(ctx.shape, dtype=grad.dtype)
-            out[ctx.index] = grad
-            return out, None
-        size = 1
-        for n in ctx.shape:
-            size *= n
-        positions = xp.arange(size).reshape(ctx.shape)[ctx.index]  # flat position of each copy
-        summed = xp.bincount(positions.ravel(), weights=grad.ravel(), minlength=size)
-        return summed.astype(grad.dtype).reshape(ctx.shape), None
+        return scatter_add(grad, ctx.shape, ctx.index), None
+
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor, index: Any) -> tuple[Any, None]:
+        return ScatterAdd.apply(grad, x.shape, index), None
+
+
+def scatter_add(values: Any, shape: tuple[int, ...], index: Any) -> Any:
+    """An array of ``shape``, zero except ``out[index] += values`` (repeats add up)."""
+    xp = backend.get_array_module(values)
+    if _is_basic_index(index):
+        out = xp.zeros(shape, dtype=values.dtype)
+        out[index] = values
+        return out
+    size = 1
+    for n in shape:
+        size *= n
+    positions = xp.arange(size).reshape(shape)[index]  # the flat position of each copy
+    summed = xp.bincount(positions.ravel(), weights=values.ravel(), minlength=size)
+    return summed.astype(values.dtype).reshape(shape)
+
+
+class ScatterAdd(Function):
+    """f(g) = zeros(shape) with g added at ``index``: the backward of ``x[index]``, as an op.
+
+    df/dg: read the gradient back at ``index``, so its own backward is ``getitem`` again.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, values: Any, shape: tuple[int, ...], index: Any) -> Any:
+        ctx.index = index
+        return scatter_add(values, shape, index)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[Any, None, None]:
+        return grad[ctx.index], None, None
+
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, values: Tensor, shape: Any,
+                       index: Any) -> tuple[Any, None, None]:
+        return GetItem.apply(grad, index), None, None
 
 
 def _index_arrays(index: Any, xp: Any) -> Any:
@@ -155,12 +187,19 @@ class Concatenate(Function):
         cuts = numpy.cumsum(ctx.sizes)[:-1].tolist()
         return (None, *xp.split(grad, cuts, axis=ctx.axis))
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, axis: int, *xs: Tensor) -> tuple[Any, ...]:
+        starts = numpy.cumsum([0] + [x.shape[axis] for x in xs]).tolist()
+        pieces = ((slice(None),) * axis + (slice(lo, hi),) for lo, hi in zip(starts, starts[1:]))
+        return (None, *(GetItem.apply(grad, index) for index in pieces))
 
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis (``torch.cat``)."""
+
+def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis (``torch.cat``; ``dim`` is ``axis``)."""
+    axis = axis if dim is None else dim
     tensors = _same_rank(tensors, "concatenate")
     ndim = tensors[0].ndim
-    axis = _check_axis(axis, ndim, "concatenate")
+    axis = checks.axis_index(axis, ndim, "concatenate")
     def off_axis(t: Tensor) -> tuple[int, ...]:
         return t.shape[:axis] + t.shape[axis + 1:]
 
@@ -187,13 +226,19 @@ class Stack(Function):
         xp = backend.get_array_module(grad)
         return (None, *(xp.take(grad, i, axis=ctx.axis) for i in range(ctx.n)))
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, axis: int, *xs: Tensor) -> tuple[Any, ...]:
+        return (None, *(GetItem.apply(grad, (slice(None),) * axis + (i,))
+                        for i in range(len(xs))))
 
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Stack tensors of one shape along a new axis."""
+
+def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Stack tensors of one shape along a new axis (``dim`` is ``axis``)."""
+    axis = axis if dim is None else dim
     tensors = _same_rank(tensors, "stack")
     if len({t.shape for t in tensors}) > 1:
         raise ValueError(f"stack: all tensors need one shape, got {[t.shape for t in tensors]}")
-    axis = _check_axis(axis, tensors[0].ndim + 1, "stack")
+    axis = checks.axis_index(axis, tensors[0].ndim + 1, "stack")
     return Stack.apply(axis, *tensors)
 
 
@@ -203,7 +248,7 @@ def _same_rank(tensors: Sequence[Any], op: str) -> list[Tensor]:
     first = next((t for t in tensors if isinstance(t, Tensor)), None)
     if first is None:
         raise TypeError(f"{op}: expected a sequence of Tensors")
-    tensors = [as_tensor(t, first) for t in tensors]
+    tensors = [checks.as_tensor(t, first) for t in tensors]
     if len({t.ndim for t in tensors}) > 1:
         raise ValueError(f"{op}: tensors have different numbers of dimensions: "
                          f"{[t.shape for t in tensors]}")
@@ -222,6 +267,12 @@ class Pad(Function):
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any, None, None]:
         return grad[ctx.inner], None, None
+
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor, pad_width: Any,
+                       value: float) -> tuple[Any, None, None]:
+        inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(pad_width, x.shape))
+        return GetItem.apply(grad, inner), None, None
 
 
 def pad(x: Tensor, pad_width: Any, value: float = 0.0) -> Tensor:

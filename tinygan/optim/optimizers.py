@@ -21,12 +21,12 @@ parameter's own dtype (a float32 model stays float32).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from tinygan import backend
 from tinygan.autograd.tensor import Tensor
+from tinygan.ops import kernels
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 
@@ -323,10 +323,10 @@ class Adam(Optimizer):
         beta1, beta2 = group["betas"]
         if not state:  # first step: the moments start at zero
             state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(p.data)
-            state["exp_avg_sq"] = xp.zeros_like(p.data)
+            state["exp_avg"] = xp.zeros_like(grad)
+            state["exp_avg_sq"] = xp.zeros_like(grad)
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+                state["max_exp_avg_sq"] = xp.zeros_like(grad)
         if group["maximize"]:
             grad = -grad
         if group["weight_decay"] != 0:
@@ -334,26 +334,17 @@ class Adam(Optimizer):
         state["step"] += 1
         t = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        # Everything in place, with one scratch array of the parameter's size (`work`) instead
-        # of a new array for every intermediate (each costs page faults and a pass over memory);
-        # the operations and their order are those of the one-line formulas in the docstring.
-        work = xp.multiply(grad, 1 - beta1, out=xp.empty_like(p.data))
-        m *= beta1
-        m += work  # m = β1 m + (1 - β1) g
-        xp.multiply(grad, grad, out=work)
-        work *= 1 - beta2
-        v *= beta2
-        v += work  # v = β2 v + (1 - β2) g²
+        # The moments are updated in place, through one scratch array of the parameter's size
+        # (kernels.py: every fresh array costs page faults and a pass over memory).
+        scratch = xp.empty_like(grad)
+        kernels.moving_average_(m, grad, beta1, scratch)  # m = β1 m + (1 - β1) g
+        kernels.moving_average_(v, grad * grad, beta2, scratch)  # v = β2 v + (1 - β2) g²
         bias_correction1 = 1 - beta1**t  # Python floats: no float64 arrays in a float32 model
         bias_correction2 = 1 - beta2**t
         if group["amsgrad"]:
             if "max_exp_avg_sq" not in state:  # amsgrad switched on after some steps
-                state["max_exp_avg_sq"] = xp.zeros_like(p.data)
-            v = xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-        # sqrt(v̂) + ε, with v̂ = v / bias_correction2, written as in torch for the same rounding
-        denom = xp.sqrt(v, out=work)
-        denom /= math.sqrt(bias_correction2)
-        denom += group["eps"]
-        step = xp.divide(m, denom, out=work)  # m / (sqrt(v̂) + ε)
-        step *= group["lr"] / bias_correction1
-        p.data -= step
+                state["max_exp_avg_sq"] = xp.zeros_like(grad)
+            v = xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])  # v^max
+        # θ = θ - γ m̂ / (sqrt(v̂) + ε), with m̂ = m / bias_correction1, v̂ = v / bias_correction2
+        p.data -= kernels.adam_step(m, v, group["lr"], bias_correction1, bias_correction2,
+                                    group["eps"], scratch)

@@ -1,0 +1,168 @@
+"""The fast kernels: the few places where tinygan trades the plain form of a formula for speed.
+
+The textbook code in ``ops/`` and ``optim/`` says *what* is computed and calls these by name
+where a plain NumPy line would be slow; each kernel names the plain form it computes, and
+tests/ops/test_kernels.py checks that the two agree. The tricks, all of them here:
+
+* **im2col / col2im**: a convolution as one matrix product. ``im2col`` copies, for each kernel
+  offset (i, j), the pixels that offset touches into a column buffer (one strided slice per
+  offset: kh * kw slices, not a loop over pixels); ``col2im`` is its adjoint, adding the columns
+  back. The batch axis is kept *last* inside both (the image is copied to (C, H, W, N)), so a
+  slice moves runs of N contiguous numbers instead of single pixels: several times faster.
+* **in-place updates**: every fresh array costs page faults and a pass over memory, which is
+  most of what an elementwise op on a big array spends. ``moving_average_``, ``adam_step`` and
+  ``standardize`` reuse the memory they are given instead of allocating intermediates.
+* **arithmetic on masks**: ``slope_from_mask`` builds s + (1 - s) [x > 0] in one array; NumPy's
+  ``where(mask, 1, s)`` is ~15x slower on a random mask.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from tinygan import backend
+
+__all__ = [
+    "adam_step", "col2im", "from_rows", "get_conv_outsize", "get_deconv_outsize", "im2col",
+    "matmul_at_b_t", "moving_average_", "slope_from_mask", "standardize", "to_rows",
+]
+
+Pair = tuple[int, int]
+
+
+def get_conv_outsize(size: int, k: int, s: int, p: int, d: int = 1) -> int:
+    """Output length of a convolution along one axis: floor((size + 2p - d(k-1) - 1) / s) + 1.
+
+    The kernel spans d(k-1) + 1 pixels; it fits at positions 0, s, 2s, ... of the padded input.
+    """
+    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def get_deconv_outsize(size: int, k: int, s: int, p: int, d: int = 1,
+                       output_padding: int = 0) -> int:
+    """Output length of a transposed convolution: (size-1)s - 2p + d(k-1) + output_padding + 1.
+
+    It inverts ``get_conv_outsize``; since the conv's floor loses up to s-1 pixels, output_padding
+    (< s) says how many to add back.
+    """
+    return (size - 1) * s - 2 * p + d * (k - 1) + output_padding + 1
+
+
+def _window(start: int, step: int, count: int) -> slice:
+    """The slice start, start + step, ..., start + step (count - 1): where one kernel offset
+    lands for each of the ``count`` output positions."""
+    return slice(start, start + step * (count - 1) + 1, step)
+
+
+def im2col(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dilation: Pair) -> Any:
+    """Patches of x (N, C, H, W) as a contiguous column buffer of shape (C, kh, kw, OH, OW, N).
+
+    Plain form: col[c, i, j, oh, ow, n] = xpad[n, c, oh * sh + i * dh, ow * sw + j * dw], with
+    xpad the input zero-padded by ``padding``.
+    """
+    xp = backend.get_array_module(x)
+    n, c, h, w = x.shape
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    oh, ow = get_conv_outsize(h, kh, sh, ph, dh), get_conv_outsize(w, kw, sw, pw, dw)
+    xpad = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)  # (C, Hp, Wp, N)
+    xpad[:, ph:ph + h, pw:pw + w] = x.transpose(1, 2, 3, 0)
+    col = xp.empty((c, kh, kw, oh, ow, n), dtype=x.dtype)
+    for i in range(kh):
+        rows = _window(i * dh, sh, oh)
+        for j in range(kw):
+            col[:, i, j] = xpad[:, rows, _window(j * dw, sw, ow)]
+    return col
+
+
+def col2im(col: Any, shape: tuple[int, int, int, int], stride: Pair, padding: Pair,
+           dilation: Pair) -> Any:
+    """The adjoint of ``im2col``: add each column entry back onto the pixel it was copied from.
+
+    col (C, kh, kw, OH, OW, N) -> image of ``shape`` (N, C, H, W); where patches overlap their
+    entries add up. <im2col(x), c> = <x, col2im(c)>. Each offset's slice hits every pixel at
+    most once, so a plain ``+=`` per offset is exact (no scatter needed).
+    """
+    xp = backend.get_array_module(col)
+    c, kh, kw, oh, ow, n = col.shape
+    _, _, h, w = shape
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    img = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=col.dtype)  # (C, Hp, Wp, N)
+    for i in range(kh):
+        rows = _window(i * dh, sh, oh)
+        for j in range(kw):
+            img[:, rows, _window(j * dw, sw, ow)] += col[:, i, j]
+    img = img[:, ph:ph + h, pw:pw + w]  # cut the padding off
+    return xp.ascontiguousarray(img.transpose(3, 0, 1, 2))
+
+
+def to_rows(a: Any) -> Any:
+    """(N, C, H, W) -> (C, H*W*N): one row per channel, columns in im2col's order (a copy)."""
+    return a.transpose(1, 2, 3, 0).reshape(a.shape[1], -1)
+
+
+def from_rows(a: Any, n: int, h: int, w: int) -> Any:
+    """(C, H*W*N) -> (N, C, H, W), contiguous: the inverse of ``to_rows``."""
+    xp = backend.get_array_module(a)
+    return xp.ascontiguousarray(a.reshape(-1, h, w, n).transpose(3, 0, 1, 2))
+
+
+def matmul_at_b_t(a: Any, b: Any) -> Any:
+    """a @ b^T, contiguous, computed as (b @ a^T)^T.
+
+    OpenBLAS is several times slower on a @ b^T when the long inner axis runs along both
+    operands' rows (the weight gradient of a convolution: (O, M) @ (M, K) with M = OH OW N).
+    """
+    xp = backend.get_array_module(a)
+    return xp.ascontiguousarray((b @ a.T).T)
+
+
+def slope_from_mask(mask: Any, negative_slope: float, dtype: Any) -> Any:
+    """s + (1 - s) mask as a new array of ``dtype``: 1 where mask, else s.
+
+    Plain form: ``where(mask, 1, s)``.
+    """
+    slope = mask.astype(dtype)  # 1.0 where x > 0, else 0.0 (a new array)
+    slope *= 1 - negative_slope
+    slope += negative_slope
+    return slope
+
+
+def standardize(x: Any, mean: Any, var: Any, eps: float, shape: tuple[int, ...]) -> Any:
+    """(x - mean) / sqrt(var + eps) in one new array (mean, var of ``shape``, broadcasting).
+
+    Plain form: ``(x - mean.reshape(shape)) / sqrt(var.reshape(shape) + eps)``.
+    """
+    xp = backend.get_array_module(x)
+    xhat = x - mean.reshape(shape)
+    xhat *= (1 / xp.sqrt(var + eps)).reshape(shape)
+    return xhat
+
+
+def moving_average_(average: Any, value: Any, beta: float, scratch: Any = None) -> Any:
+    """average <- beta average + (1 - beta) value, in place (``scratch``: an array of
+    ``average``'s shape to reuse for (1 - beta) value, instead of a new one).
+
+    Plain form: ``beta * average + (1 - beta) * value``.
+    """
+    xp = backend.get_array_module(average)
+    scratch = xp.multiply(value, 1 - beta, out=scratch)
+    average *= beta
+    average += scratch
+    return average
+
+
+def adam_step(m: Any, v: Any, lr: float, bias_correction1: float, bias_correction2: float,
+              eps: float, scratch: Any) -> Any:
+    """lr m̂ / (sqrt(v̂) + eps), m̂ = m / bc1, v̂ = v / bc2, written into ``scratch``.
+
+    Plain form: ``(m / (sqrt(v) / sqrt(bc2) + eps)) * (lr / bc1)``: the order of PyTorch's
+    operations, so the rounding is the same.
+    """
+    xp = backend.get_array_module(m)
+    denom = xp.sqrt(v, out=scratch)
+    denom /= math.sqrt(bias_correction2)
+    denom += eps
+    step = xp.divide(m, denom, out=scratch)
+    step *= lr / bias_correction1
+    return step
