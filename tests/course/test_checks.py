@@ -20,6 +20,8 @@ from tinygan.course import (
     student_code,
 )
 
+pytestmark = pytest.mark.course
+
 NAME = "Exercise 9.9"
 
 
