@@ -3,10 +3,14 @@
 Read in this order:
 
 * ``tensor.py``: ``Tensor``, an array with ``.grad``, ``requires_grad`` and the recorded op,
-  and ``backward()``: the topological order and the chain-rule sweep;
+  and ``backward()``;
+* ``graph.py``: the walk ``backward()`` makes: ``topological_order`` and ``backpropagate``, the
+  chain-rule sweep;
 * ``function.py``: ``Function``, each op's forward and backward side by side, ``unbroadcast``,
   ``no_grad``;
 * ``creation.py``: ``tinygan.tensor(...)``, ``zeros``, ``randn`` ...;
+* ``gradients.py``: ``grad(outputs, inputs)``, gradients returned instead of stored, and with
+  ``create_graph=True`` gradients that can be differentiated again;
 * ``gradcheck.py``: the teachers' tool, backward against central differences.
 """
 
@@ -34,15 +38,19 @@ from tinygan.autograd.function import (
     unbroadcast,
 )
 from tinygan.autograd.gradcheck import GradcheckError, gradcheck
+from tinygan.autograd.gradients import grad
+from tinygan.autograd.tensor_api import Variable  # PyTorch < 0.4's name: the Tensor itself
 
 __all__ = [
     "Context",
     "Function",
     "GradcheckError",
     "Tensor",
+    "Variable",
     "arange",
     "enable_grad",
     "full",
+    "grad",
     "gradcheck",
     "is_grad_enabled",
     "no_grad",
