@@ -170,7 +170,109 @@ NB01: WrongAnswers = {
 # Notebook 02: the GAN chapter on a 1-D Gaussian (its author's section)
 # ==============================================================================================
 
-NB02: WrongAnswers = {}
+NB02: WrongAnswers = {
+    "ex02-eq1": [
+        ('''def eq1_discriminator_loss(real_logits, fake_logits):
+    """Eq. 1, L_D = mean softplus(-a_real) + mean softplus(a_fake)."""
+    # the naive form, log of a sigmoid: log(0) = -inf where D is sure and wrong
+    return -real_logits.sigmoid().log().mean() - (1 - fake_logits.sigmoid()).log().mean()
+''', "a log of 0"),
+    ],
+    "ex02-eq2": [
+        ('''def eq2_generator_loss_zero_sum(real_logits, fake_logits):
+    """Eq. 2, L_G = -L_D = -mean softplus(-a_real) - mean softplus(a_fake)."""
+    return (-real_logits).softplus().mean() + fake_logits.softplus().mean()   # that is Eq. 1
+''', "wrong sign"),
+    ],
+    "ex02-eq5": [
+        ('''def eq5_generator_loss_non_saturating(fake_logits):
+    """Eq. 5, L_G = -mean log D(G(z)) = mean softplus(-a_fake)."""
+    return fake_logits.softplus().mean()          # -log(1 - D): the fake's label, not the real's
+''', "expected"),
+    ],
+    "ex02-d-step": [
+        ('''def my_d_step(G, D, d_optimizer, x):
+    """One D step of Algorithm 1; returns L_D before the update."""
+    z = tinygan.randn(len(x), 8)
+    fake = G(z)                        # not detached: backward runs on into G
+    d_optimizer.zero_grad()
+    loss = losses.discriminator_loss(D(x), D(fake))
+    loss.backward()
+    d_optimizer.step()
+    return loss.item()
+''', "back-propagated into the frozen network"),
+        ('''def my_d_step(G, D, d_optimizer, x):
+    """One D step of Algorithm 1; returns L_D before the update."""
+    z = tinygan.randn(len(x), 8)
+    with tinygan.no_grad():
+        fake = G(z)
+    d_optimizer.zero_grad()
+    loss = losses.value_function(D(x), D(fake))   # V instead of L_D: D ascends its own loss
+    loss.backward()
+    d_optimizer.step()
+    return -loss.item()
+''', "elements differ"),
+        ('''def my_d_step(G, D, d_optimizer, x):
+    """One D step of Algorithm 1; returns L_D before the update."""
+    z = tinygan.randn(len(x), 8)
+    with tinygan.no_grad():
+        fake = G(z)
+    d_optimizer.zero_grad()
+    loss = losses.discriminator_loss(D(x), D(fake))
+    loss.backward()                    # the optimizer's step forgotten
+    return loss.item()
+''', "did it call the optimizer's step()"),
+    ],
+    "ex02-g-step": [
+        ('''def my_g_step(G, D, g_optimizer, m):
+    """One G step of Algorithm 1 (Eq. 5) through a frozen D; returns L_G."""
+    z = tinygan.randn(m, 8)
+    g_optimizer.zero_grad()
+    loss = losses.generator_loss_non_saturating(D(G(z)))   # D not frozen: its .grad is written
+    loss.backward()
+    g_optimizer.step()
+    return loss.item()
+''', "back-propagated into the frozen network"),
+        ('''def my_g_step(G, D, g_optimizer, m):
+    """One G step of Algorithm 1 (Eq. 5) through a frozen D; returns L_G."""
+    z = tinygan.randn(m, 8)
+    g_optimizer.zero_grad()
+    with frozen(D):
+        loss = losses.log_one_minus_d(D(G(z))).mean()      # Eq. 2's term, not Eq. 5
+        loss.backward()
+    g_optimizer.step()
+    return losses.generator_loss_non_saturating(D(G(z))).item()
+''', "Exercise 2.5"),
+    ],
+    "ex02-d-star": [
+        ('''def d_star_two_gaussians(x, mu_data, sd_data, mu_g, sd_g):
+    """D*(x) = p_data(x) / (p_data(x) + p_g(x)) for two normal densities."""
+    def normal_pdf(x, mu, sd):
+        return np.exp(-0.5 * ((x - mu) / sd) ** 2) / (sd * np.sqrt(2 * np.pi))
+
+    p_data, p_g = normal_pdf(x, mu_data, sd_data), normal_pdf(x, mu_g, sd_g)
+    return p_g / (p_data + p_g)        # G's share instead of the data's
+''', "elements differ"),
+    ],
+    "ex02-loss-at-d-star": [
+        ('''def loss_d_at_d_star(p_data, p_g, x):
+    """L_D(D*) = -int p_data log D* - int p_g log(1 - D*), by the trapezoid rule on x."""
+    d = p_data / (p_data + p_g)
+    return -integrate(p_data * np.log(d), x) - integrate(p_g * np.log(1 - d), x)   # 1 - D* -> 0
+''', "a log of 0"),
+        ('''def loss_d_at_d_star(p_data, p_g, x):
+    """L_D(D*) = -int p_data log D* - int p_g log(1 - D*), by the trapezoid rule on x."""
+    log_d = np.log(p_data / (p_data + p_g))
+    return -integrate(p_data * log_d, x) - integrate(p_g * log_d, x)    # log D* for the fakes too
+''', "Exercise 2.7"),
+    ],
+    "ex02-predict-saturation": [
+        ('''def my_prediction():
+    """Your prediction: "a", "b" or "c"."""
+    return "c"
+''', "is not the right choice"),
+    ],
+}
 
 # ==============================================================================================
 # Notebook 03: mode collapse in 2-D (its author's section)
