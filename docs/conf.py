@@ -59,15 +59,17 @@ html_static_path: list[str] = []
 
 
 # The docstrings are plain text for a student reading the source: |x| is an absolute value,
-# kaiming_uniform_ a function's name and (*, d) a shape, not a reST substitution, a hyperlink
-# reference and emphasis; and an indented block under a paragraph of text is a formula or code
-# laid out by hand. So, before reST reads a docstring, such a block becomes a literal block
-# (kept aligned, in a fixed-width font) and the three are escaped in running text (never inside
-# ``literals``, literal blocks or doctests): the reference reads as the file does.
+# kaiming_uniform_ a function's name, (*, d) a shape and **kwargs Python's, not a reST
+# substitution, a hyperlink reference and emphasis; and an indented block under a paragraph of
+# text is a formula or code laid out by hand. So, before reST reads a docstring, such a block
+# becomes a literal block (kept aligned, in a fixed-width font) and the rest is escaped in
+# running text (never inside ``literals``, literal blocks or doctests): the reference reads as
+# the file does.
 _LITERAL = re.compile(r"(``.*?``)")
 _PIPE = re.compile(r"(?<!\\)\|")
 _TRAILING_UNDERSCORES = re.compile(r"(?<=\w)(_+)(?=$|[^\w`])")
 _SHAPE_STAR = re.compile(r"(?<=[(\s])\*(?=[,)])")  # the * of a shape: (*, d), (N, *)
+_ARGS_STARS = re.compile(r"(?<![\w*\\])(\*{1,2})(?=[A-Za-z_]\w*[,):\]])")  # *args, **kwargs:
 _STRUCTURE = re.compile(r"^([-*+] |\d+[.)] |:|\.\. |>>>)")  # lists, fields, directives
 
 
@@ -75,6 +77,7 @@ def _escape(text: str) -> str:
     parts = _LITERAL.split(text)
     for i in range(0, len(parts), 2):  # the even parts lie outside ``...``
         part = _SHAPE_STAR.sub(r"\\*", _PIPE.sub(r"\\|", parts[i]))
+        part = _ARGS_STARS.sub(lambda m: "\\*" * len(m.group(1)), part)
         parts[i] = _TRAILING_UNDERSCORES.sub(lambda m: "\\_" * len(m.group(1)), part)
     return "".join(parts)
 

@@ -9,14 +9,34 @@
   with NumPy instead of ``.numpy()`` then fails in the test itself, which is the point: it shows
   where a host copy is taken).
 - ``pytest --device cuda`` runs the suites on a real GPU (CuPy and a GPU needed).
-- Tests marked ``@pytest.mark.gpu`` (tests/test_gpu.py; ``pytest -m gpu``) are skipped, with the
-  reason, unless CuPy imports and sees a GPU.
+- Tests marked ``@pytest.mark.gpu`` (tests/device/test_gpu.py; ``pytest -m gpu``) are skipped,
+  with the reason, unless CuPy imports and sees a GPU.
+
+Lessons. Every test and docstring example that belongs to a lecture carries its marker, so a
+teacher runs one lecture with ``pytest -m lesson02`` (``lesson01`` ... ``lesson05``, declared in
+pyproject.toml). The markers are given here, by path and, inside a file that spans lessons, by
+the test's name (``LESSON_RULES`` below):
+
+- lesson01, autograd from scratch: tests/autograd, tests/ops, tests/nn, tests/optim, the graph
+  drawing, the README's ten lines, and the doctests of tinygan/autograd, ops, nn, optim;
+- lesson02, the GAN chapter on a 1-D Gaussian: the losses (Eq. 1-5), Algorithm 1 (tests/gan),
+  the gauss1d set-up and target, W1 and KS, Figure 1;
+- lesson03, mode collapse in 2-D: ring2d and grid2d, their targets, the mode metrics;
+- lesson04, an MLP GAN on MNIST: the MNIST loader and mini-batches, the digit classifier,
+  Parzen, the Fréchet distance, the mlp-mnist set-up and its shipped generator;
+- lesson05, DCGAN and the conditional GAN: convolutions (also lesson01), dcgan-mnist,
+  cgan-mnist, ``ConditionalGAN``, their shipped generators.
+
+Each notebook's tests carry its own lesson. The command line, checkpoints, benchmarks, the
+device tests and the docs checks belong to no single lesson and carry no lesson marker.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,7 +72,86 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"TINYGAN_TEST_DEVICE must be one of {DEVICES}")
 
 
+# (path prefix from the repository root, test-name pattern or None, lessons). Within a file the
+# rules with a pattern whose regex is found in the test's name (with its parameters) apply; a
+# test that none of them matches gets the file's rule without a pattern.
+LESSON_RULES: list[tuple[str, str | None, tuple[int, ...]]] = [
+    ("README.md", None, (1,)),
+    ("tests/autograd/", None, (1,)),
+    ("tests/ops/test_conv.py", None, (1, 5)),
+    ("tests/ops/", None, (1,)),
+    ("tests/nn/", None, (1,)),
+    ("tests/optim/", None, (1,)),
+    ("tests/viz/test_drawgraph.py", None, (1,)),
+    ("tests/viz/test_viz.py", "draw_graph", (1,)),
+    ("tests/viz/test_viz.py", "figure1|kde|history", (2,)),
+    ("tests/viz/test_viz.py", "scatter", (3,)),
+    ("tests/viz/test_viz.py", "image_grid", (4,)),
+    ("tests/viz/test_gallery.py", None, (2, 3, 4)),
+    ("tests/gan/test_gan.py", "conditional", (5,)),
+    ("tests/gan/test_gan.py", None, (2,)),
+    ("tests/gan/test_losses", None, (2,)),
+    ("tests/gan/test_models.py", "gauss1d|unknown", (2,)),
+    ("tests/gan/test_models.py", "ring|grid|pack", (3,)),
+    ("tests/gan/test_models.py", r"mlp-mnist", (4,)),
+    ("tests/gan/test_models.py", "dcgan|cgan", (5,)),
+    ("tests/gan/test_pretrained.py", "mlp-mnist", (4,)),
+    ("tests/gan/test_pretrained.py", "dcgan|cgan", (5,)),
+    ("tests/gan/test_pretrained.py", None, (4, 5)),
+    ("tests/data/test_data.py", "gaussian1d|1d", (2,)),
+    ("tests/data/test_data.py", "ring|grid|mixture", (3,)),
+    ("tests/data/test_data.py", "toy", (2, 3)),
+    ("tests/data/test_data.py", None, (4,)),
+    ("tests/data/test_mnist.py", None, (4,)),
+    ("tests/evaluation/test_metrics.py", "w1|ks|1d", (2,)),
+    ("tests/evaluation/test_metrics.py", "mode|fair_share|high_quality|noise|stray|grid", (3,)),
+    ("tests/evaluation/test_metrics.py", "parzen|frechet", (4,)),
+    ("tests/evaluation/test_classifier.py", None, (4,)),
+    *(("tests/notebooks/test_notebooks.py", rf"\[0{n}_", (n,)) for n in range(1, 6)),
+    ("tinygan/autograd/", None, (1,)),
+    ("tinygan/ops/", None, (1,)),
+    ("tinygan/nn/", None, (1,)),
+    ("tinygan/optim/", None, (1,)),
+    ("tinygan/viz/drawgraph.py", None, (1,)),
+    ("tinygan/viz/plots.py", None, (2,)),
+    ("tinygan/gan/conditional.py", None, (5,)),
+    ("tinygan/gan/pretrained.py", None, (4, 5)),
+    ("tinygan/gan/", None, (2,)),
+    ("tinygan/data/toy.py", None, (2, 3)),
+    ("tinygan/data/", None, (4,)),
+    ("tinygan/evaluation/metrics.py", None, (2, 3, 4)),
+    ("tinygan/evaluation/", None, (4,)),
+]
+
+
+def lessons_of(path: str, name: str) -> tuple[int, ...]:
+    """The lessons of the test ``name`` in the file ``path`` (relative to the repository root,
+    with forward slashes), by ``LESSON_RULES``: () for a test that belongs to no lesson."""
+    rules = [(pattern, lessons) for prefix, pattern, lessons in LESSON_RULES
+             if path.startswith(prefix)]
+    named = sorted({n for pattern, lessons in rules
+                    if pattern is not None and re.search(pattern, name) for n in lessons})
+    if named:
+        return tuple(named)
+    for pattern, lessons in rules:  # the first rule without a pattern: the file's default
+        if pattern is None:
+            return lessons
+    return ()
+
+
+def _mark_lessons(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        try:
+            path = Path(str(item.path)).resolve().relative_to(root).as_posix()
+        except ValueError:  # a file outside the repository
+            continue
+        for n in lessons_of(path, item.name):
+            item.add_marker(getattr(pytest.mark, f"lesson{n:02d}"))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _mark_lessons(config, items)
     gpu_items = [item for item in items if "gpu" in item.keywords]
     why = real_gpu_status() if gpu_items or config.getoption("--device") == "cuda" else None
     if why is None:

@@ -13,6 +13,11 @@ The folders are the course, in reading order:
    pictures;
 8. ``serialization.py`` (checkpoints) and ``cli.py`` (``tinygan train / sample / eval``).
 
+Beside the course: ``utils/`` holds PyTorch's module names (``utils.data.DataLoader``,
+``cuda``, ...) for code written as ``import tinygan as torch``, and ``course/`` the checks that
+grade the notebooks' exercises. The equations the code cites are written out in
+docs/equations.md, the reference set-ups in docs/setups.md.
+
 The short names ``tinygan.losses``, ``tinygan.models``, ``tinygan.metrics`` and
 ``tinygan.functional`` stand for ``tinygan.gan.losses``, ``tinygan.gan.models``,
 ``tinygan.evaluation.metrics`` and ``tinygan.nn.functional``.
