@@ -331,7 +331,7 @@ def plot_ganlab_view(
     *,
     layers: Sequence[str] = ("surface", "real", "fake", "gradients"),
     modes: Any = None,
-    n_arrows: int = 200,
+    n_arrows: int = 100,
     title: str | None = None,
     colorbar: bool = False,
 ) -> Figure:
@@ -341,7 +341,7 @@ def plot_ganlab_view(
     ``"gradients"`` (arrows -∂L_G/∂x on the first ``n_arrows`` fakes, rescaled so the longest
     is a tenth of the view: directions and relative lengths are what they show),
     ``"latent_grid"`` (G's warped grid, lines of constant u in green, of constant v in orange).
-    ``modes`` (K, 2), if given, are marked with red crosses.
+    ``modes`` (K, 2), if given, are marked with red crosses under the samples.
     """
     unknown = [name for name in layers if name not in LAYERS]
     if unknown:
@@ -357,8 +357,11 @@ def plot_ganlab_view(
                           interpolation="bilinear", alpha=0.85)
         if colorbar:
             fig.colorbar(image, ax=ax, label="D(x)", shrink=0.8)
+    if modes is not None:  # under the samples, so the data's tight clusters stay visible
+        m = np.asarray(modes, dtype=np.float64).reshape(-1, 2)
+        ax.scatter(m[:, 0], m[:, 1], s=60, marker="+", color="red", linewidths=0.8)
     if "real" in layers:
-        ax.scatter(view.real[:, 0], view.real[:, 1], s=3, color="black", alpha=0.5, label="data")
+        ax.scatter(view.real[:, 0], view.real[:, 1], s=4, color="black", alpha=0.6, label="data")
     if "latent_grid" in layers:
         half = len(view.grid) // 2
         for k, curve in enumerate(view.grid):
@@ -373,10 +376,7 @@ def plot_ganlab_view(
         if longest > 0:
             g = g * (0.1 * 2 * lim / longest)
             ax.quiver(x[:, 0], x[:, 1], g[:, 0], g[:, 1], angles="xy", scale_units="xy",
-                      scale=1.0, width=0.004, color="darkgreen", alpha=0.8)
-    if modes is not None:
-        m = np.asarray(modes, dtype=np.float64).reshape(-1, 2)
-        ax.scatter(m[:, 0], m[:, 1], s=30, marker="x", color="red", linewidths=1.0)
+                      scale=1.0, width=0.003, color="darkgreen", alpha=0.8)
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
