@@ -58,6 +58,11 @@ class Device:
     def __repr__(self) -> str:
         return f"device(type='{self.name}')"
 
+    @property
+    def type(self) -> str:
+        """PyTorch's name for the kind of device (``"cpu"`` or ``"cuda"``)."""
+        return self.name
+
     def __eq__(self, other: object) -> bool:
         if isinstance(other, str):
             return self.name == other
@@ -174,6 +179,8 @@ def as_array(value: Any) -> Any:
     ``.grad`` can always be written into and indexed."""
     if isinstance(value, numpy.generic):
         return numpy.asarray(value)
+    if isinstance(value, (list, tuple)):  # Tensor([...]): the default dtype, as torch.Tensor
+        return numpy.array(value, dtype=_default_dtype)
     return value
 
 

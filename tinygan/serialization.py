@@ -352,6 +352,10 @@ def load(path: str | os.PathLike[str], device: str | backend.Device | None = Non
     """
     path = os.fspath(path)
     with _open_regular(path) as f:
+        from tinygan.utils import torch_interop  # a PyTorch .pt/.pth: torch's weights_only loader
+
+        if torch_interop.is_torch_file(path):
+            return torch_interop.load_torch(path, device)
         size = os.fstat(f.fileno()).st_size
         with _open_zip(f, path) as zf:
             reader = _Reader(zf, path, size)

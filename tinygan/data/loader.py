@@ -77,6 +77,21 @@ def _check_batch_size(batch_size: Any) -> int:
     return int(batch_size)
 
 
+def batch_indices(
+    n: int, batch_size: int, shuffle: bool, drop_last: bool, rng: numpy.random.Generator
+) -> Iterator[numpy.ndarray]:
+    """The sample indices of each batch of one epoch: a permutation (or 0..n-1), then
+    consecutive slices of ``batch_size`` (the last, shorter one dropped if ``drop_last``).
+
+    This is the whole order of every loader in tinygan: ``batches`` here, and
+    ``tinygan.utils.data.DataLoader``.
+    """
+    order = rng.permutation(n) if shuffle else numpy.arange(n)
+    stop = n - n % batch_size if drop_last else n
+    for start in range(0, stop, batch_size):
+        yield order[start : start + batch_size]
+
+
 def _epoch(
     arrays: tuple[Any, ...],
     single: bool,
@@ -87,11 +102,7 @@ def _epoch(
     device: backend.Device,
 ) -> Iterator[Any]:
     """One pass over the data: a permutation, then consecutive slices of it."""
-    n = len(arrays[0])
-    order = rng.permutation(n) if shuffle else numpy.arange(n)
-    stop = n - n % batch_size if drop_last else n
-    for start in range(0, stop, batch_size):
-        index = order[start : start + batch_size]
+    for index in batch_indices(len(arrays[0]), batch_size, shuffle, drop_last, rng):
         out = []
         for array in arrays:
             where = backend.device_of(array)

@@ -61,6 +61,16 @@ class StepRecord:
     def items(self) -> list[tuple[str, Any]]:
         return list(asdict(self).items())
 
+    # a mapping's protocol: "loss_d" in record, for name in record, len(record), dict(record)
+    def __contains__(self, key: object) -> bool:
+        return key in self.keys()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(fields(self))
+
 
 class NonFiniteLossError(FloatingPointError):
     """A loss, gradient, parameter or optimizer state became NaN or infinite; the update that

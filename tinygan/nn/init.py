@@ -36,7 +36,8 @@ __all__ = [
 
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
-    tensor.data[...] = values
+    target = tensor.data if isinstance(tensor, Tensor) else tensor  # a Tensor, or its .data
+    target[...] = values
     return tensor
 
 

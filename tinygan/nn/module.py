@@ -29,6 +29,7 @@ import numpy
 
 from tinygan import backend
 from tinygan.autograd.tensor import Tensor
+from tinygan.autograd.tensor_api import ParameterData, parameter_data
 
 __all__ = ["IncompatibleKeys", "Module", "Parameter", "StateDictError"]
 
@@ -51,6 +52,15 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + Tensor(self.data).__repr__()
+
+    # ``.data`` is the raw array, seen through a view with PyTorch's in-place methods, so that
+    # ``m.weight.data.normal_(0.0, 0.02)`` works (autograd/tensor_api.py, ParameterData).
+    data = property(lambda self: parameter_data(Tensor.data.__get__(self)),
+                    lambda self, value: Tensor.data.__set__(self, _plain(value)))
+
+
+def _plain(value: Any) -> Any:
+    return value.view(numpy.ndarray) if isinstance(value, ParameterData) else value
 
 
 class IncompatibleKeys(NamedTuple):

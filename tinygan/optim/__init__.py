@@ -1,11 +1,12 @@
 """Lesson 1, last part: the optimizers, as ``torch.optim``.
 
 * ``optimizers.py``: ``Optimizer`` (parameter groups, state_dict), ``SGD`` and ``Adam``, each
-  update rule in its docstring;
+  update rule in its docstring; ``rmsprop.py``: ``RMSprop`` (the original WGAN's optimizer);
 * ``lr_scheduler.py``: ``LinearLR``, the learning-rate schedule the reference set-ups use.
 """
 
 from tinygan.optim import lr_scheduler
 from tinygan.optim.optimizers import SGD, Adam, Optimizer
+from tinygan.optim.rmsprop import RMSprop
 
-__all__ = ["SGD", "Adam", "Optimizer", "lr_scheduler"]
+__all__ = ["SGD", "Adam", "Optimizer", "RMSprop", "lr_scheduler"]
