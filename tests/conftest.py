@@ -4,7 +4,7 @@
 - ``pytest --device fakecuda`` (or ``TINYGAN_TEST_DEVICE=fakecuda pytest``) registers the CuPy
   double of tests/fake_cupy.py as the device "cuda" and makes it the default device of every test,
   so ``Tensor.to("cuda")``, ``set_default_device("cuda")`` and all tensor creation run against
-  arrays that refuse implicit host transfers. tests/test_fake_device.py does this for a chosen
+  arrays that refuse implicit host transfers. tests/device/test_fake_device.py does this for a
   set of checks in every run; the option runs whole suites that way (a test that reads ``.data``
   with NumPy instead of ``.numpy()`` then fails in the test itself, which is the point: it shows
   where a host copy is taken).
