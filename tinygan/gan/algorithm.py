@@ -320,7 +320,7 @@ class GAN:
 
         All or nothing: every value is checked against what it replaces first (a float
         parameter takes only floating-point values), and if loading still fails part-way the
-        GAN is put back as it was. Errors are ``ValueError``s naming the part and key.
+        GAN is put back as it was. Errors are ``ValueError`` exceptions naming the part and key.
         """
         try:
             load_gan_state_dict(self, state)
