@@ -337,8 +337,11 @@ def _manifest(reader: _Reader, path: str) -> dict[str, Any]:
     return manifest
 
 
-def load(path: str | os.PathLike[str], device: str | backend.Device | None = None) -> Any:
-    """Read a checkpoint written by ``save``; arrays are put on ``device`` if one is given.
+def load(path: str | os.PathLike[str], device: str | backend.Device | None = None, *,
+         map_location: Any = None) -> Any:
+    """Read a checkpoint written by ``save``; arrays are put on ``device`` if one is given
+    (``map_location`` is PyTorch's name for it). A PyTorch ``.pt``/``.pth`` file is read with
+    PyTorch's ``weights_only`` loader (``tinygan/utils/torch_interop.py``).
 
     Reading is bounded: only a regular file is opened (a FIFO or a device is refused), only
     the members the manifest names are read (each checked against its CRC-32 and its .npy
@@ -351,6 +354,8 @@ def load(path: str | os.PathLike[str], device: str | backend.Device | None = Non
             checkpoint, beyond the bounds above, or written by a newer tinygan.
     """
     path = os.fspath(path)
+    if map_location is not None and not callable(map_location):  # a callable: keep on host
+        device = map_location
     with _open_regular(path) as f:
         from tinygan.utils import torch_interop  # a PyTorch .pt/.pth: torch's weights_only loader
 

@@ -182,3 +182,16 @@ def test_a_gan_step_record_answers_in():
                       latent_dim=2)
     record = gan.step(tinygan.randn(8, 2))
     assert "loss_d" in record and set(dict(record)) == set(record.keys())
+
+
+def test_transpose_of_two_axes_swaps_them_as_torch():
+    real = pytest.importorskip("torch")
+    a = np.arange(24.0).reshape(2, 3, 4)
+    np.testing.assert_array_equal(torch.tensor(a).transpose(0, 2).numpy(),
+                                  real.tensor(a).transpose(0, 2).numpy())
+    m = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(torch.tensor(m).transpose(0, 1).numpy(), m.T)
+    np.testing.assert_array_equal(torch.tensor(a).transpose().numpy(), a.transpose())
+    np.testing.assert_array_equal(torch.tensor(a).transpose(2, 0, 1).numpy(), a.transpose(2, 0, 1))
+    x = torch.tensor(a, requires_grad=True)
+    assert tinygan.gradcheck(lambda x: x.transpose(1, 2), x.double())

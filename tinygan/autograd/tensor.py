@@ -247,7 +247,11 @@ class Tensor(TensorAPI):  # TensorAPI: PyTorch's spellings (view, size(0), fill_
         return shape_ops.reshape(self, (*self.shape[:start_dim], -1))
 
     def transpose(self, *axes: Any) -> Tensor:
-        """NumPy's transpose: no axes reverses them; else a permutation of all axes."""
+        """NumPy's transpose: no axes reverses them; else a permutation of all axes. Two axes
+        given separately are swapped, as PyTorch's ``transpose(dim0, dim1)`` (NumPy gives the
+        same result for a 2-d (1, 0) and refuses two axes of any other tensor)."""
+        if len(axes) == 2 and all(isinstance(a, int) for a in axes):
+            return self.swapaxes(*axes)
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         return shape_ops.transpose(self, axes or None)

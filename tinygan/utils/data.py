@@ -120,9 +120,14 @@ class DataLoader:
         drop_last: skip the last, shorter batch.
         collate_fn: turns a list of samples into a batch (default ``default_collate``).
         generator: a ``numpy.random.Generator`` for the order (default tinygan's CPU one).
-        num_workers, pin_memory, **kwargs: PyTorch's process and memory options; accepted, and
-            without effect (batches are made in this process).
+        num_workers, pin_memory, timeout, worker_init_fn, prefetch_factor, persistent_workers:
+            PyTorch's process and memory options; accepted, and without effect (batches are
+            made in this process). ``sampler`` and ``batch_sampler`` are refused: tinygan's
+            order is ``shuffle``'s.
     """
+
+    _NO_EFFECT = ("timeout", "worker_init_fn", "prefetch_factor", "persistent_workers",
+                  "multiprocessing_context", "pin_memory_device")
 
     def __init__(
         self,
@@ -143,6 +148,10 @@ class DataLoader:
         if generator is not None and not isinstance(generator, numpy.random.Generator):
             raise TypeError(f"DataLoader: generator must be a numpy.random.Generator, got "
                             f"{type(generator).__name__}")
+        unknown = sorted(set(kwargs) - set(self._NO_EFFECT))
+        if unknown:
+            raise TypeError(f"DataLoader: {', '.join(unknown)} not supported by tinygan's loader "
+                            "(its order is shuffle=True/False over the whole dataset)")
         self.dataset, self.batch_size = dataset, int(batch_size)
         self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
         self.collate_fn = collate_fn or default_collate
