@@ -22,6 +22,7 @@ import numpy as np
 import tinygan.functional as F
 
 import tinygan as tg
+from tinygan.ops.conv_reference import conv2d_naive, conv_transpose2d_naive
 
 Shape = tuple[int, ...]
 
@@ -364,6 +365,81 @@ case("astype_roundtrip", lambda x: x.astype(np.float32).astype(np.float64),
 case("astype_float64", lambda x: x.astype(np.float64), lambda x: x.astype(np.float64),
      lambda T, x: x.to(T.float64), draw((normal, (3, 4))), keeps_dtype=False)
 
+# The layers' ops: linear (x W^T + b), conv2d and conv_transpose2d (against the naive loops),
+# layer_norm and batch_norm (training: the batch's statistics; evaluation: fixed running ones).
+
+case("linear", F.linear, lambda x, w, b: x @ w.T + b,
+     lambda T, x, w, b: T.nn.functional.linear(x, w, b),
+     draw((normal, (2, 3, 4)), (normal, (5, 4)), (normal, (5,))))
+case("linear_no_bias", lambda x, w: F.linear(x, w), lambda x, w: x @ w.T,
+     lambda T, x, w: T.nn.functional.linear(x, w), draw((normal, (3, 4)), (normal, (2, 4))))
+CONVS: list[tuple[str, Shape, Shape, dict[str, Any]]] = [
+    ("k3", (2, 2, 5, 5), (3, 2, 3, 3), {}),
+    ("k4_s2_p1", (2, 2, 6, 6), (3, 2, 4, 4), {"stride": 2, "padding": 1}),
+    ("s2_odd", (1, 2, 7, 6), (2, 2, 3, 3), {"stride": 2}),
+    ("dilation2_p1", (1, 1, 6, 6), (2, 1, 3, 3), {"padding": 1, "dilation": 2}),
+]
+for _name, _sx, _sw, _kw in CONVS:
+    _arr = {k: (v, v) for k, v in _kw.items()}
+    case(f"conv2d_{_name}", lambda x, w, b, kw=_kw: F.conv2d(x, w, b, **kw),
+         lambda x, w, b, kw=_arr: conv2d_naive(x, w, b, **kw),
+         lambda T, x, w, b, kw=_kw: T.nn.functional.conv2d(x, w, b, **kw),
+         draw((normal, _sx), (normal, _sw), (normal, (_sw[0],))))
+CONVS_T: list[tuple[str, Shape, Shape, dict[str, Any]]] = [
+    ("k3", (2, 3, 3, 3), (3, 2, 3, 3), {}),
+    ("k4_s2_p1", (2, 3, 3, 3), (3, 2, 4, 4), {"stride": 2, "padding": 1}),
+    ("s2_output_padding1", (1, 2, 3, 2), (2, 2, 3, 3), {"stride": 2, "output_padding": 1}),
+]
+for _name, _sx, _sw, _kw in CONVS_T:
+    _arr = {k: (v, v) for k, v in _kw.items()}
+    case(f"conv_transpose2d_{_name}", lambda x, w, b, kw=_kw: F.conv_transpose2d(x, w, b, **kw),
+         lambda x, w, b, kw=_arr: conv_transpose2d_naive(x, w, b, **kw),
+         lambda T, x, w, b, kw=_kw: T.nn.functional.conv_transpose2d(x, w, b, **kw),
+         draw((normal, _sx), (normal, _sw), (normal, (_sw[1],))))
+
+
+def _layer_norm_np(x: np.ndarray, w: Any, b: Any, k: int) -> np.ndarray:
+    axes = tuple(range(x.ndim - k, x.ndim))
+    xhat = (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(x.var(axis=axes, keepdims=True) + 1e-5)
+    return xhat * (1 if w is None else w) + (0 if b is None else b)
+
+
+case("layer_norm", lambda x, w, b: F.layer_norm(x, (4,), w, b),
+     lambda x, w, b: _layer_norm_np(x, w, b, 1),
+     lambda T, x, w, b: T.nn.functional.layer_norm(x, (4,), w, b),
+     draw((normal, (3, 4)), (normal, (4,)), (normal, (4,))))
+case("layer_norm_2axes", lambda x, w, b: F.layer_norm(x, (3, 4), w, b),
+     lambda x, w, b: _layer_norm_np(x, w, b, 2),
+     lambda T, x, w, b: T.nn.functional.layer_norm(x, (3, 4), w, b),
+     draw((normal, (2, 3, 4)), (normal, (3, 4)), (normal, (3, 4))))
+case("layer_norm_no_affine", lambda x: F.layer_norm(x, 5), lambda x: _layer_norm_np(x, None,
+     None, 1), lambda T, x: T.nn.functional.layer_norm(x, (5,)), draw((normal, (2, 3, 5))))
+
+
+def _batch_norm_np(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    axes = (0, *range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    xhat = (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(x.var(axis=axes, keepdims=True) + 1e-5)
+    return xhat * w.reshape(shape) + b.reshape(shape)
+
+
+RUNNING_MEAN, RUNNING_VAR = np.array([0.3, -0.2, 0.1]), np.array([1.5, 0.7, 1.1])
+case("batch_norm_training", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+     _batch_norm_np, lambda T, x, w, b: T.nn.functional.batch_norm(x, None, None, w, b, True),
+     draw((normal, (4, 3, 2, 2)), (normal, (3,)), (normal, (3,))))
+case("batch_norm_1d_training", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+     _batch_norm_np, lambda T, x, w, b: T.nn.functional.batch_norm(x, None, None, w, b, True),
+     draw((normal, (5, 3)), (normal, (3,)), (normal, (3,))))
+case("batch_norm_eval",
+     lambda x, w, b: F.batch_norm(x, tg.tensor(RUNNING_MEAN, dtype=x.dtype),
+                                  tg.tensor(RUNNING_VAR, dtype=x.dtype), w, b, training=False),
+     lambda x, w, b: ((x - RUNNING_MEAN.reshape(1, 3, 1)) / np.sqrt(RUNNING_VAR.reshape(1, 3, 1)
+                                                                    + 1e-5)) * w.reshape(1, 3, 1)
+     + b.reshape(1, 3, 1),
+     lambda T, x, w, b: T.nn.functional.batch_norm(x, T.from_numpy(RUNNING_MEAN),
+                                                   T.from_numpy(RUNNING_VAR), w, b, False),
+     draw((normal, (4, 3, 2)), (normal, (3,)), (normal, (3,))))
+
 CASE_IDS = [c.name for c in CASES]
 assert len(set(CASE_IDS)) == len(CASE_IDS), "op table names must be unique"
 
@@ -372,5 +448,6 @@ OPS_COVERED = sorted({
     "add", "sub", "mul", "div", "neg", "pow_scalar", "pow_tensor", "exp", "log", "sqrt", "abs",
     "matmul", "sum", "mean", "max", "min", "var", "reshape", "transpose", "permute", "getitem",
     "concatenate", "stack", "pad", "where", "clip", "maximum", "minimum", "relu", "leaky_relu",
-    "tanh", "sigmoid", "softplus", "log_sigmoid", "bce_with_logits", "astype",
+    "tanh", "sigmoid", "softplus", "log_sigmoid", "bce_with_logits", "astype", "linear",
+    "conv2d", "conv_transpose2d", "layer_norm", "batch_norm",
 })

@@ -11,7 +11,8 @@ Read in this order:
 * ``creation.py``: ``tinygan.tensor(...)``, ``zeros``, ``randn`` ...;
 * ``gradients.py``: ``grad(outputs, inputs)``, gradients returned instead of stored, and with
   ``create_graph=True`` gradients that can be differentiated again;
-* ``gradcheck.py``: the teachers' tool, backward against central differences.
+* ``gradcheck.py``: the teachers' tools, backward (``gradcheck``) and the backward of a
+  recorded backward (``gradgradcheck``) against central differences.
 """
 
 # isort: off
@@ -37,7 +38,7 @@ from tinygan.autograd.function import (
     no_grad,
     unbroadcast,
 )
-from tinygan.autograd.gradcheck import GradcheckError, gradcheck
+from tinygan.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from tinygan.autograd.gradients import grad
 from tinygan.autograd.tensor_api import Variable  # PyTorch < 0.4's name: the Tensor itself
 
@@ -52,6 +53,7 @@ __all__ = [
     "full",
     "grad",
     "gradcheck",
+    "gradgradcheck",
     "is_grad_enabled",
     "no_grad",
     "ones",

@@ -1,4 +1,5 @@
-"""``gradcheck``: compare an op's backward with finite differences, the teachers' tool.
+"""``gradcheck`` and ``gradgradcheck``: an op's backward (and its backward's backward) against
+finite differences, the teachers' tools.
 
 For a function f of tensors x1..xn, backward computes v^T J_f, the gradient of the scalar
 <v, f(x)> for an upstream gradient ("cotangent") v. gradcheck draws v at random — an all-ones v
@@ -14,6 +15,14 @@ large input it checks random directions d instead of every e_i, comparing <grad,
     >>> x = tinygan.tensor(np.random.randn(3, 4), dtype=np.float64, requires_grad=True)
     >>> tinygan.gradcheck(lambda x: (x * x).sum(axis=1), x)
     True
+
+``gradgradcheck`` checks second derivatives the same way: the first-order gradient
+g(x) = v^T J_f(x), computed with ``grad(..., create_graph=True)``, is itself a function of x,
+and its own backward (the graph the first walk recorded) is compared with central differences
+of <u, g(x)> for a second random cotangent u:
+
+    >>> tinygan.gradgradcheck(lambda x: (x * x * x).sum(axis=1), x)
+    True
 """
 
 from __future__ import annotations
@@ -24,10 +33,11 @@ from typing import Any
 import numpy
 
 from tinygan import backend
-from tinygan.autograd.function import no_grad
+from tinygan.autograd import gradients
+from tinygan.autograd.function import enable_grad, no_grad
 from tinygan.autograd.tensor import Tensor
 
-__all__ = ["GradcheckError", "gradcheck"]
+__all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 
 
 class GradcheckError(AssertionError):
@@ -69,13 +79,80 @@ def gradcheck(
     Returns:
         True when every checked gradient agrees.
     """
+    return _check("gradcheck", fn, inputs, eps, atol, rtol, raise_exception, max_elements,
+                  n_directions, seed, constant_ok=False)
+
+
+def gradgradcheck(
+    fn: Callable[..., Any],
+    *inputs: Any,
+    grad_outputs: Any = None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    max_elements: int = 512,
+    n_directions: int = 16,
+    seed: int = 0,
+) -> bool:
+    """Check ``fn``'s second derivatives: the backward of its (recorded) backward.
+
+    For a cotangent v (``grad_outputs``, random by default), g(x) = v^T J_f(x) is computed with
+    ``tinygan.autograd.grad(..., create_graph=True)``. Two checks, each against central
+    differences:
+
+    1. the recorded g(x) itself is dL/dx for L = <v, f(x)> (an op's ``backward_graph`` is code
+       of its own, separate from the ``backward`` that ``gradcheck`` tests);
+    2. the gradient of <u, g(x)> from the graph the first walk recorded (the second derivative)
+       is the derivative of <u, g(x)>.
+
+    Arguments as ``gradcheck``; a failure names the check, the input, the element and both
+    values.
+    """
+    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    rng = numpy.random.default_rng(seed + 1)
+    if grad_outputs is None:
+        with no_grad():
+            outs = _outputs(fn(*inputs))
+        grad_outputs = [backend.get_array_module(o.data).asarray(
+            rng.standard_normal(o.shape)).astype(o.dtype) for o in outs]
+    elif isinstance(grad_outputs, Tensor) or hasattr(grad_outputs, "shape"):
+        grad_outputs = [grad_outputs]
+    cotangents = [v.data if isinstance(v, Tensor) else v for v in grad_outputs]
+
+    def first_order(*xs: Any) -> tuple[Tensor, ...]:
+        """v^T J_f at xs, one gradient per checked input, recorded (a constant if unused)."""
+        with enable_grad():
+            outs = [o for o, _ in zip(_outputs(fn(*xs)), cotangents)]
+            live = [(o, v) for o, v in zip(outs, cotangents) if o.requires_grad]
+            wrt = [xs[i] for i in checked]
+            grads = gradients.grad([o for o, _ in live], wrt, [Tensor(v) for _, v in live],
+                         create_graph=True, allow_unused=True) if live else (None,) * len(wrt)
+        return tuple(Tensor(backend.get_array_module(x.data).zeros_like(x.data)) if g is None
+                     else g for g, x in zip(grads, wrt))
+
+    args = (eps, atol, rtol, raise_exception, max_elements, n_directions, seed)
+    return (_check("gradgradcheck (the recorded first derivative)", fn, inputs, *args,
+                   constant_ok=False, recorded=True, cotangents=cotangents)
+            and _check("gradgradcheck", first_order, inputs, *args, constant_ok=True))
+
+
+def _check(name: str, fn: Callable[..., Any], inputs: tuple[Any, ...], eps: float, atol: float,
+           rtol: float, raise_exception: bool, max_elements: int, n_directions: int, seed: int,
+           constant_ok: bool, recorded: bool = False, cotangents: Any = None) -> bool:
+    """backward of fn against central differences, for gradcheck and gradgradcheck.
+
+    ``constant_ok``: an output with no graph is a constant, whose derivative is zero (fn is a
+    first-order gradient). ``recorded``: the analytic side is the gradient a ``create_graph``
+    walk computes (``backward_graph``), with the given ``cotangents``.
+    """
     checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not checked:
-        raise ValueError("gradcheck: no input has requires_grad=True, so there is nothing to check")
+        raise ValueError(f"{name}: no input has requires_grad=True, so there is nothing to check")
     for i in checked:
         if inputs[i].dtype != numpy.float64:
             raise TypeError(
-                f"gradcheck: input {i} is {inputs[i].dtype}; finite differences need float64 "
+                f"{name}: input {i} is {inputs[i].dtype}; finite differences need float64 "
                 "(make it with dtype=np.float64 or .double())"
             )
     # Check fresh leaf copies: the caller's tensors are never perturbed, and an input that is
@@ -88,20 +165,24 @@ def gradcheck(
 
     # The analytic side: one backward with a random cotangent v for each output.
     outputs = _outputs(fn(*inputs))
-    cotangents = []
-    for out in outputs:
-        xp = backend.get_array_module(out.data)
-        v = xp.asarray(rng.standard_normal(out.shape)).astype(out.dtype)
-        cotangents.append(v)
+    if cotangents is None:
+        cotangents = [backend.get_array_module(out.data).asarray(
+            rng.standard_normal(out.shape)).astype(out.dtype) for out in outputs]
     total = None
     for out, v in zip(outputs, cotangents):
         if out.requires_grad:
             term = (out * Tensor(v)).sum()
             total = term if total is None else total + term
-    if total is None:
-        raise ValueError("gradcheck: no output of fn depends on an input that requires grad")
-    total.backward()
-    analytic = {i: inputs[i].grad for i in checked}
+    if total is None and not constant_ok:
+        raise ValueError(f"{name}: no output of fn depends on an input that requires grad")
+    if total is not None and recorded:
+        grads = gradients.grad(total, [inputs[i] for i in checked], create_graph=True,
+                               allow_unused=True)
+        analytic = {i: None if g is None else g.data for i, g in zip(checked, grads)}
+    else:
+        if total is not None:
+            total.backward()
+        analytic = {i: inputs[i].grad for i in checked}
 
     def contracted() -> float:
         """<v, f(x)> at the inputs' current values, without recording a graph."""
@@ -130,7 +211,7 @@ def gradcheck(
                     ana = float(grad.reshape(-1)[k])
                     if not abs(ana - numeric) <= atol + rtol * abs(numeric):
                         where = numpy.unravel_index(k, x.shape)
-                        return _fail(raise_exception, f"input {i} (shape {x.shape}), element "
+                        return _fail(name, raise_exception, f"input {i} (shape {x.shape}), element "
                                      f"{tuple(int(j) for j in where)}: backward gives {ana:.8g}, "
                                      f"finite differences give {numeric:.8g}")
             else:
@@ -147,7 +228,7 @@ def gradcheck(
                     numeric = (plus - minus) / (2 * eps)
                     ana = float((grad * d).sum())
                     if not abs(ana - numeric) <= atol + rtol * abs(numeric):
-                        return _fail(raise_exception, f"input {i} (shape {x.shape}), random "
+                        return _fail(name, raise_exception, f"input {i} (shape {x.shape}), random "
                                      f"direction {d_idx}: backward gives {ana:.8g}, finite "
                                      f"differences give {numeric:.8g}")
         finally:
@@ -155,8 +236,8 @@ def gradcheck(
     return True
 
 
-def _fail(raise_exception: bool, message: str) -> bool:
+def _fail(name: str, raise_exception: bool, message: str) -> bool:
     if raise_exception:
-        raise GradcheckError("gradcheck failed: " + message)
+        raise GradcheckError(f"{name} failed: " + message)
     return False
 

@@ -1,6 +1,7 @@
-"""Batch normalisation (Ioffe & Szegedy 2015) as one fused op, forward and backward.
+"""Batch normalisation (Ioffe & Szegedy 2015) and layer normalisation (Ba et al. 2016), each one
+fused op, forward and backward.
 
-For every channel c, over the batch (and the pixels, for images):
+Batch normalisation, for every channel c, over the batch (and the pixels, for images):
 
     mu = mean(x),  var = mean((x - mu)^2)               (the biased variance normalises)
     xhat = (x - mu) / sqrt(var + eps)
@@ -10,7 +11,8 @@ In training mode mu and var are the batch's, and the running estimates move towa
 running = (1 - momentum) * running + momentum * batch value, where the running variance takes the
 *unbiased* batch variance var * m / (m - 1), as PyTorch does (m values per channel). In evaluation
 mode the running estimates are used instead, so the output of one sample no longer depends on the
-rest of its batch.
+rest of its batch. Layer normalisation (``LayerNormFn``) is the same standardisation over each
+sample's last axes instead, with no running statistics.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from tinygan.autograd.tensor import Tensor
 from tinygan.ops import checks, kernels
 from tinygan.ops.elementwise import sqrt
 
-__all__ = ["BatchNormFn", "batch_norm"]
+__all__ = ["BatchNormFn", "LayerNormFn", "batch_norm", "layer_norm"]
 
 
 class BatchNormFn(Function):
@@ -141,3 +143,90 @@ def batch_norm(
     rv = running_var.data if running_var is not None else None
     return BatchNormFn.apply(input, weight, bias, rm, rv, bool(training), float(momentum),
                              float(eps))
+
+
+class LayerNormFn(Function):
+    """y = gamma * (x - mu) / sqrt(var + eps) + beta, mu and var over each sample's last axes.
+
+    Layer normalisation (Ba et al. 2016) normalises every sample on its own, over the last k
+    axes (``normalized_shape``), so unlike BatchNorm it does not mix the samples of a batch: a
+    WGAN-GP critic uses it, since its gradient penalty is taken per sample.
+
+    Shapes: x (*, *normalized_shape); gamma, beta ``normalized_shape`` or None; y like x.
+    With G = dL/dy, m the number of normalised values per sample, s = 1 / sqrt(var + eps),
+    Gh = G gamma (the gradient reaching xhat), and mean() over each sample's last axes:
+
+        dL/dbeta  = sum of G over the leading axes
+        dL/dgamma = sum of G * xhat over the leading axes
+        dL/dx     = s (Gh - mean(Gh) - xhat mean(Gh * xhat))
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: Any, weight: Any, bias: Any, k: int, eps: float) -> Any:
+        axes = tuple(range(x.ndim - k, x.ndim))  # the normalised axes of each sample
+        mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+        inv_std = 1 / backend.get_array_module(x).sqrt(var + eps)
+        xhat = (x - mean) * inv_std
+        y = xhat * weight if weight is not None else xhat
+        if bias is not None:
+            y = y + bias
+        ctx.save_for_backward(xhat, inv_std, weight)
+        ctx.axes = axes
+        return y
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[Any, ...]:
+        xhat, inv_std, weight = ctx.saved_tensors
+        axes, lead = ctx.axes, tuple(range(grad.ndim - len(ctx.axes)))
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            gh = grad * weight if weight is not None else grad
+            gx = inv_std * (gh - gh.mean(axis=axes, keepdims=True)
+                            - xhat * (gh * xhat).mean(axis=axes, keepdims=True))
+        if ctx.needs_input_grad[1]:
+            gw = (grad * xhat).sum(axis=lead)
+        if ctx.needs_input_grad[2]:
+            gb = grad.sum(axis=lead)
+        return gx, gw, gb, None, None
+
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, x: Tensor, weight: Tensor | None,
+                       bias: Tensor | None, k: int, eps: float) -> tuple[Any, ...]:
+        """The same formulas in Tensor ops, with xhat and s recomputed from x."""
+        axes, lead = ctx.axes, tuple(range(x.ndim - k))
+        centered = x - x.mean(axis=axes, keepdims=True)
+        inv_std = 1 / sqrt((centered * centered).mean(axis=axes, keepdims=True) + eps)
+        xhat = centered * inv_std
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            gh = grad * weight if weight is not None else grad
+            gx = inv_std * (gh - gh.mean(axis=axes, keepdims=True)
+                            - xhat * (gh * xhat).mean(axis=axes, keepdims=True))
+        if ctx.needs_input_grad[1]:
+            gw = (grad * xhat).sum(axis=lead)
+        if ctx.needs_input_grad[2]:
+            gb = grad.sum(axis=lead)
+        return gx, gw, gb, None, None
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape: int | tuple[int, ...],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each sample over its last axes, as ``torch.nn.functional.layer_norm``.
+
+    ``normalized_shape`` is the shape of those last axes (an int for one axis); ``weight``
+    (gamma) and ``bias`` (beta) have that shape.
+    """
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or tuple(input.shape[input.ndim - k:]) != shape or input.ndim < k:
+        raise ValueError(f"layer_norm: expected input of shape (*, {', '.join(map(str, shape))})"
+                         f" to normalise over normalized_shape={shape}, got {tuple(input.shape)}")
+    checks.shape_is("layer_norm", "weight", weight, shape)
+    checks.shape_is("layer_norm", "bias", bias, shape)
+    checks.same_dtype("layer_norm", input, weight, bias)
+    return LayerNormFn.apply(input, weight, bias, k, float(eps))

@@ -1,0 +1,110 @@
+"""Each fast kernel of tinygan/ops/kernels.py agrees with the plain form its docstring names."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from tinygan.ops import kernels
+
+pytestmark = pytest.mark.lesson01
+
+RNG = np.random.default_rng(11)
+
+# (x shape, kernel, stride, padding, dilation)
+CONVS = [((2, 3, 6, 5), (3, 2), (1, 1), (0, 0), (1, 1)),
+         ((1, 2, 7, 7), (4, 4), (2, 2), (1, 1), (1, 1)),
+         ((2, 1, 8, 6), (3, 3), (2, 1), (2, 0), (2, 1))]
+
+
+def _im2col_plain(x, kh, kw, stride, padding, dilation):
+    """col[c, i, j, oh, ow, n] = xpad[n, c, oh * sh + i * dh, ow * sw + j * dw], loop by loop."""
+    n, c, h, w = x.shape
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    oh = kernels.get_conv_outsize(h, kh, sh, ph, dh)
+    ow = kernels.get_conv_outsize(w, kw, sw, pw, dw)
+    xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    col = np.zeros((c, kh, kw, oh, ow, n))
+    for i in range(kh):
+        for j in range(kw):
+            for y in range(oh):
+                for z in range(ow):
+                    col[:, i, j, y, z, :] = xpad[:, :, y * sh + i * dh, z * sw + j * dw].T
+    return col
+
+
+@pytest.mark.parametrize("conv", CONVS)
+def test_im2col_is_its_definition(conv):
+    shape, (kh, kw), s, p, d = conv
+    x = RNG.standard_normal(shape)
+    np.testing.assert_array_equal(kernels.im2col(x, kh, kw, s, p, d),
+                                  _im2col_plain(x, kh, kw, s, p, d))
+
+
+@pytest.mark.parametrize("conv", CONVS)
+def test_col2im_adds_each_entry_back_onto_its_pixel(conv):
+    shape, (kh, kw), s, p, d = conv
+    n, c, h, w = shape
+    col = RNG.standard_normal(_im2col_plain(np.zeros(shape), kh, kw, s, p, d).shape)
+    (sh, sw), (ph, pw), (dh, dw) = s, p, d
+    img = np.zeros((n, c, h + 2 * ph, w + 2 * pw))
+    for i in range(kh):
+        for j in range(kw):
+            for y in range(col.shape[3]):
+                for z in range(col.shape[4]):
+                    img[:, :, y * sh + i * dh, z * sw + j * dw] += col[:, i, j, y, z, :].T
+    expected = img[:, :, ph:ph + h, pw:pw + w]
+    np.testing.assert_allclose(kernels.col2im(col, shape, s, p, d), expected, rtol=1e-12)
+
+
+def test_rows_round_trip_and_layout():
+    a = RNG.standard_normal((2, 3, 4, 5))
+    rows = kernels.to_rows(a)
+    np.testing.assert_array_equal(rows, a.transpose(1, 2, 3, 0).reshape(3, -1))
+    back = kernels.from_rows(rows, 2, 4, 5)
+    np.testing.assert_array_equal(back, a)
+    assert back.flags.c_contiguous
+
+
+def test_matmul_at_b_t():
+    a, b = RNG.standard_normal((4, 50)), RNG.standard_normal((6, 50))
+    out = kernels.matmul_at_b_t(a, b)
+    np.testing.assert_allclose(out, a @ b.T, rtol=1e-12)
+    assert out.flags.c_contiguous
+
+
+@pytest.mark.parametrize("slope", [0.0, 0.2, 0.01])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_slope_from_mask_is_where(slope, dtype):
+    mask = RNG.standard_normal((5, 7)) > 0
+    out = kernels.slope_from_mask(mask, slope, dtype)
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out, np.where(mask, 1.0, slope).astype(dtype), rtol=1e-7)
+
+
+def test_standardize():
+    x = RNG.standard_normal((4, 3, 2, 2))
+    mean, var = x.mean(axis=(0, 2, 3)), x.var(axis=(0, 2, 3))
+    shape = (1, 3, 1, 1)
+    expected = (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + 1e-5)
+    np.testing.assert_allclose(kernels.standardize(x, mean, var, 1e-5, shape), expected,
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("scratch", [False, True])
+def test_moving_average_is_in_place(scratch):
+    avg, value = RNG.standard_normal(6), RNG.standard_normal(6)
+    expected = 0.9 * avg + 0.1 * value
+    out = kernels.moving_average_(avg, value, 0.9, np.empty(6) if scratch else None)
+    assert out is avg
+    np.testing.assert_allclose(avg, expected, rtol=1e-14)
+
+
+def test_adam_step_is_the_formula_in_torch_order():
+    m, v = RNG.standard_normal(8), RNG.uniform(0.1, 1.0, 8)
+    lr, bc1, bc2, eps = 1e-3, 1 - 0.9**3, 1 - 0.999**3, 1e-8
+    expected = (m / (np.sqrt(v) / math.sqrt(bc2) + eps)) * (lr / bc1)
+    np.testing.assert_array_equal(kernels.adam_step(m, v, lr, bc1, bc2, eps, np.empty(8)),
+                                  expected)
