@@ -153,7 +153,8 @@ def test_random_creation_functions():
     assert labels.dtype == np.int64 and labels.numpy().min() == 0 and labels.numpy().max() == 9
     assert torch.randint(3, (4,)).numpy().max() < 3
     x = torch.zeros(2, 3, dtype=np.float64)
-    assert torch.full_like(x, 7).tolist() == [[7.0] * 3] * 2 and torch.full_like(x, 7).dtype == x.dtype
+    filled = torch.full_like(x, 7)
+    assert filled.tolist() == [[7.0] * 3] * 2 and filled.dtype == x.dtype
     assert torch.randn_like(x).shape == (2, 3) and torch.rand_like(x).dtype == np.float64
     assert torch.empty(2, 2).shape == (2, 2) and torch.is_tensor(x) and torch.numel(x) == 6
     a = np.ones(3)

@@ -222,7 +222,7 @@ def test_log_softmax_and_softmax_match_torch_and_gradcheck():
                                    torch.softmax(torch.tensor(x), dim).numpy(), rtol=1e-12,
                                    atol=1e-300)
         t = tg.tensor(x / 30, requires_grad=True)
-        assert tg.gradcheck(lambda t: F.log_softmax(t, dim), t)
+        assert tg.gradcheck(lambda t, dim=dim: F.log_softmax(t, dim), t)
 
 
 def test_dropout2d_zeroes_whole_channels_and_rescales():
@@ -365,3 +365,25 @@ def test_errors_name_what_was_expected():
         nn.InstanceNorm2d(3, track_running_stats=True)
     with pytest.raises(ValueError, match="expects"):
         nn.InstanceNorm2d(2)(x)
+
+
+def test_what_is_not_there_is_refused():
+    with pytest.raises(TypeError):
+        nn.MaxPool2d(2, dilation=2)
+    with pytest.raises(TypeError):
+        nn.CrossEntropyLoss(label_smoothing=0.1)
+    with pytest.raises(TypeError):
+        nn.BCEWithLogitsLoss(pos_weight=tg.ones(1))
+    with pytest.raises(TypeError):
+        nn.AvgPool2d(2, count_include_pad=False)
+    with pytest.raises(ValueError, match="no gradient with respect to the target"):
+        nn.BCELoss()(tg.tensor([0.5]), tg.tensor([0.5], requires_grad=True))
+
+
+def test_filling_a_label_before_backward_changes_the_gradient_as_the_readme_says():
+    p = tg.tensor([0.3, 0.6], requires_grad=True)
+    label = tg.ones(2)
+    loss = nn.BCELoss()(p, label)
+    label.fill_(0.0)
+    loss.backward()
+    np.testing.assert_allclose(host(p.grad), (0.5 / (1 - p.numpy())), rtol=1e-6)  # y = 0 now

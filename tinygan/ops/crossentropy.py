@@ -88,7 +88,11 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa
                          reduction: str = "mean") -> Tensor:
     """PyTorch's ``F.binary_cross_entropy``: the mean of -[y log p + (1 - y) log(1 - p)] over
     all elements, on probabilities p (see the module docstring). ``weight`` scales each term."""
-    loss = BinaryCrossEntropy.apply(input, _target(target, input, "binary_cross_entropy"))
+    target = _target(target, input, "binary_cross_entropy")
+    if target.requires_grad:
+        raise ValueError("binary_cross_entropy: tinygan gives no gradient with respect to the "
+                         "target; pass target.detach() (or use binary_cross_entropy_with_logits)")
+    loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return reduce(loss, reduction, "binary_cross_entropy")
