@@ -35,7 +35,7 @@ import sys as _sys
 # autograd first: it defines Tensor, then imports the ops, which import function (and Tensor).
 from tinygan import autograd
 # isort: on
-from tinygan import backend, data, evaluation, gan, nn, ops, optim, viz
+from tinygan import backend, data, evaluation, gan, nn, ops, optim, utils, viz
 from tinygan.autograd import (
     Function,
     GradcheckError,
@@ -44,6 +44,7 @@ from tinygan.autograd import (
     enable_grad,
     full,
     gradcheck,
+    gradgradcheck,
     is_grad_enabled,
     no_grad,
     ones,
@@ -71,6 +72,7 @@ from tinygan.gan import (
     losses,
     models,
 )
+from tinygan.gan.pretrained import pretrained
 from tinygan.nn import functional
 from tinygan.ops import (
     abs,
@@ -88,15 +90,109 @@ from tinygan.ops import (
     where,
 )
 from tinygan.serialization import load, save
+from tinygan.utils import backends, cuda
+
+# PyTorch's top-level names (torch.mean, torch.cat(dim=), torch.device, FloatTensor, ...)
+from tinygan.utils.torch_functions import (  # noqa: A004
+    BoolTensor,
+    ByteTensor,
+    DoubleTensor,
+    FloatTensor,
+    IntTensor,
+    LongTensor,
+    argmax,
+    bool,
+    clamp,
+    device,
+    double,
+    empty,
+    flatten,
+    float,
+    float16,
+    float32,
+    float64,
+    from_numpy,
+    full_like,
+    int,
+    int32,
+    int64,
+    is_tensor,
+    long,
+    max,
+    mean,
+    min,
+    mm,
+    normal,
+    numel,
+    rand_like,
+    randint,
+    randn_like,
+    sigmoid,
+    squeeze,
+    std,
+    sum,
+    tanh,
+    uint8,
+    unsqueeze,
+    var,
+)
 
 # ``import tinygan.losses`` (and the three others) reach the module in its lesson's folder.
 for _short, _module in {"losses": losses, "models": models, "metrics": metrics,
                         "functional": functional}.items():
     _sys.modules[f"{__name__}.{_short}"] = _module
+# ``import tinygan.cuda`` and ``import tinygan.backends.cudnn``, as torch's, reach tinygan/utils.
+for _short, _module in {"cuda": cuda, "backends": backends,
+                        "backends.cudnn": backends.cudnn}.items():
+    _sys.modules[f"{__name__}.{_short}"] = _module
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BoolTensor",
+    "ByteTensor",
+    "DoubleTensor",
+    "FloatTensor",
+    "IntTensor",
+    "LongTensor",
+    "argmax",
+    "bool",
+    "clamp",
+    "device",
+    "double",
+    "empty",
+    "flatten",
+    "float",
+    "float16",
+    "float32",
+    "float64",
+    "from_numpy",
+    "full_like",
+    "int",
+    "int32",
+    "int64",
+    "is_tensor",
+    "long",
+    "max",
+    "mean",
+    "min",
+    "mm",
+    "normal",
+    "numel",
+    "rand_like",
+    "randint",
+    "randn_like",
+    "sigmoid",
+    "squeeze",
+    "std",
+    "sum",
+    "tanh",
+    "uint8",
+    "unsqueeze",
+    "var",
+    "backends",
+    "cuda",
+    "utils",
     "GAN",
     "ConditionalGAN",
     "Function",
@@ -121,6 +217,7 @@ __all__ = [
     "get_default_device",
     "get_default_dtype",
     "gradcheck",
+    "gradgradcheck",
     "is_grad_enabled",
     "load",
     "log",
@@ -138,6 +235,7 @@ __all__ = [
     "ops",
     "optim",
     "pad",
+    "pretrained",
     "rand",
     "randn",
     "save",
