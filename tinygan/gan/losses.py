@@ -24,6 +24,26 @@ never takes the log of a probability. With softplus(a) = log(1 + e^a):
 When D is sure a fake is fake, a = -40 say, sigma(a) rounds to 0 in float32 and log(sigma(a)) is
 -inf; -softplus(-a) = -40 is exact. The book's formulas are the definition; these are how they
 are evaluated.
+
+    >>> real, fake = tinygan.tensor([[2.0], [3.0]]), tinygan.tensor([[-1.0], [0.0]])  # logits
+    >>> round(discriminator_loss(real, fake).item(), 4), round(value_function(real, fake).item(), 4)
+    (0.591, -0.591)
+    >>> half = tinygan.zeros(4, 1)                 # D says 1/2 everywhere: L_D = 2 log 2
+    >>> round(discriminator_loss(half, half).item(), 4), round(2 * float(np.log(2)), 4)
+    (1.3863, 1.3863)
+
+Saturation, seen in the gradient on a fake that D rejects with confidence (a = -10):
+
+    >>> a = tinygan.tensor([[-10.0]], requires_grad=True)
+    >>> generator_loss_zero_sum(half, a).backward()          # Eq. 2: -D(G(z)), vanishing
+    >>> f"{a.grad.item():.2e}"
+    '-4.54e-05'
+    >>> a.grad = None
+    >>> generator_loss_non_saturating(a).backward()          # Eq. 5: -(1 - D(G(z)))
+    >>> f"{a.grad.item():.5f}"
+    '-0.99995'
+
+docs/equations.md writes the equations out, with D*, the Jensen-Shannon identity and Algorithm 1.
 """
 
 from __future__ import annotations
