@@ -337,6 +337,16 @@ def _manifest(reader: _Reader, path: str) -> dict[str, Any]:
     return manifest
 
 
+TORCH_LEGACY_HEAD = b"\x80\x02"  # pickle protocol 2, how torch.save's legacy format begins
+
+
+def _load_torch(path: str, device: Any) -> Any:
+    """A file ``torch.save`` wrote, read with torch's weights_only loader (no code runs)."""
+    from tinygan.utils import torch_interop
+
+    return torch_interop.load_torch(path, device)
+
+
 def load(path: str | os.PathLike[str], device: str | backend.Device | None = None, *,
          map_location: Any = None) -> Any:
     """Read a checkpoint written by ``save``; arrays are put on ``device`` if one is given
@@ -357,12 +367,13 @@ def load(path: str | os.PathLike[str], device: str | backend.Device | None = Non
     if map_location is not None and not callable(map_location):  # a callable: keep on host
         device = map_location
     with _open_regular(path) as f:
-        from tinygan.utils import torch_interop  # a PyTorch .pt/.pth: torch's weights_only loader
-
-        if torch_interop.is_torch_file(path):
-            return torch_interop.load_torch(path, device)
+        if f.read(2) == TORCH_LEGACY_HEAD:  # a PyTorch .pt/.pth of before 1.6: a pickle stream
+            return _load_torch(path, device)
+        f.seek(0)
         size = os.fstat(f.fileno()).st_size
         with _open_zip(f, path) as zf:
+            if any(n == "data.pkl" or n.endswith("/data.pkl") for n in zf.namelist()):
+                return _load_torch(path, device)  # a PyTorch .pt/.pth: torch.save's zip
             reader = _Reader(zf, path, size)
             try:
                 manifest = _manifest(reader, path)
