@@ -42,10 +42,15 @@ def nbgrader_meta(cell: nbformat.NotebookNode) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {})
 
 
+def is_check(cell: nbformat.NotebookNode) -> bool:
+    """A graded check cell: a code cell with nbgrader grade: true and no solution."""
+    meta = nbgrader_meta(cell)
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
 def check_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
-    """The graded check cells (code cells with nbgrader grade: true and no solution)."""
-    return [c for c in nb.cells if c.cell_type == "code" and nbgrader_meta(c).get("grade")
-            and not nbgrader_meta(c).get("solution")]
+    """The graded check cells, in order."""
+    return [c for c in nb.cells if is_check(c)]
 
 
 def solution_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
