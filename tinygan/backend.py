@@ -86,7 +86,7 @@ def _load_cuda() -> Device:
     if "cuda" in _devices:
         return _devices["cuda"]
     try:
-        import cupy  # noqa: PLC0415  (lazy on purpose: CuPy is optional)
+        import cupy  # lazy on purpose: CuPy is optional
     except ImportError as exc:
         _cuda_error = f"CuPy is not installed ({exc}); {CUPY_INSTALL_HINT}"
         raise RuntimeError(f"device 'cuda' is not available: {_cuda_error}") from None

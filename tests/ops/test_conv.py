@@ -195,12 +195,12 @@ def _zeros(*shape):
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda x: conv.conv2d(x, _zeros(2, 2, 3, 3)), r"2 channels.*got \(2, 3, 5, 5\)"),
-    (lambda x: conv.conv2d(x[0], _zeros(2, 3, 3, 3)), r"4-D input"),
+    (lambda x: conv.conv2d(x, _zeros(2, 2, 3, 3)), r"\(N, 2, H, W\), got \(2, 3, 5, 5\)"),
+    (lambda x: conv.conv2d(x[0], _zeros(2, 3, 3, 3)), r"expected input of shape \(N, 3, H, W\)"),
     (lambda x: conv.conv2d(x, _zeros(2, 3, 7, 7)), r"smaller than"),
     (lambda x: conv.conv2d(x, _zeros(2, 3, 3, 3), None, 0), r"stride >= 1"),
     (lambda x: conv.conv2d(x, _zeros(2, 3, 3, 3), _zeros(3)), r"bias of shape \(3,\)"),
-    (lambda x: conv.conv_transpose2d(x, _zeros(2, 2, 3, 3)), r"expects input with 2 channels"),
+    (lambda x: conv.conv_transpose2d(x, _zeros(2, 2, 3, 3)), r"\(N, 2, H, W\), got"),
     (lambda x: conv.conv_transpose2d(x, _zeros(3, 2, 3, 3), None, 2, 0, 2), r"output_padding"),
     (lambda x: conv.conv_transpose2d(x, _zeros(3, 2, 3, 3), None, 1, 0, 0, 2), r"groups=1"),
     (lambda x: conv.conv2d(x, _zeros(2, 3, 3, 3), None, 1, 0, 1, 3), r"groups=1"),

@@ -19,11 +19,12 @@ with recorded ops, so the gradients have a graph of their own and can be differe
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from tinygan import backend
-from tinygan.autograd.function import enable_grad, no_grad
+from tinygan.autograd.function import enable_grad
 from tinygan.autograd.tensor import Tensor
 
 __all__ = ["backpropagate", "topological_order"]
@@ -46,7 +47,9 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
         elif id(t) not in visited:
             visited.add(id(t))
             stack.append((t, True))
-            stack.extend((x, False) for x in parents(t) if id(x) not in visited)
+            for x in parents(t):
+                if id(x) not in visited:
+                    stack.append((x, False))
     return order
 
 
@@ -56,11 +59,12 @@ def backpropagate(order: list[Tensor], grads: dict[int, Any], wanted: set[int] |
     """The chain rule, swept from the outputs back: yield each tensor t with its dL/dt.
 
     ``grads`` holds the seeds, dL/d(output) for each output (keyed by ``id``: a Tensor's ``==``
-    is elementwise). ``wanted`` (ids; default all of ``order``) limits the walk to the tensors
-    through which a gradient reaches what the caller asked for.
+    is elementwise). ``wanted`` (ids) limits the walk to the tensors through which a gradient
+    reaches what the caller asked for (``grad()``); by default it is all of ``order``.
     """
-    wanted = {id(t) for t in order} if wanted is None else wanted
-    with enable_grad() if create_graph else no_grad():
+    pruned = wanted is not None
+    wanted = wanted if pruned else {id(t) for t in order}
+    with enable_grad() if create_graph else contextlib.nullcontext():  # record the walk, or not
         for t in reversed(order):
             g = grads.pop(id(t), None)
             if g is None or id(t) not in wanted:
@@ -69,7 +73,7 @@ def backpropagate(order: list[Tensor], grads: dict[int, Any], wanted: set[int] |
             node = t._node
             if node is None:  # a leaf: nothing to go back through
                 continue
-            for x, gx in zip(node.inputs, chain_rule(node, g, wanted, create_graph)):
+            for x, gx in zip(node.inputs, chain_rule(node, g, pruned, wanted, create_graph)):
                 if gx is None or id(x) not in wanted:
                     continue
                 if id(x) in grads:
@@ -92,15 +96,25 @@ def parents(t: Tensor) -> list[Tensor]:
     return [x for x in t._node.inputs if isinstance(x, Tensor) and x.requires_grad]
 
 
-def chain_rule(node: Any, grad: Any, wanted: set[int], create_graph: bool) -> tuple[Any, ...]:
+def chain_rule(node: Any, grad: Any, pruned: bool, wanted: set[int],
+               create_graph: bool) -> tuple[Any, ...]:
     """dL/d(each input) of one recorded op from dL/d(its output): the op's backward, on arrays,
-    or on Tensors (``backward_graph``, recorded) when the walk builds a graph."""
-    node.ctx.needs_input_grad = tuple(isinstance(x, Tensor) and id(x) in wanted
-                                      for x in node.inputs)
-    if create_graph:
-        input_grads = node.fn.backward_graph(node.ctx, grad, *node.inputs)
-    else:  # (NumPy gives scalars, not 0-d arrays, from math on 0-d arrays)
-        input_grads = node.fn.backward(node.ctx, backend.as_array(grad))
+    or on Tensors (``backward_graph``, recorded) when the walk builds a graph.
+
+    In a ``pruned`` walk (``grad()``) the op is asked only for the inputs in ``wanted``, through
+    ``ctx.needs_input_grad``, which is put back afterwards.
+    """
+    needs = node.ctx.needs_input_grad
+    if pruned:
+        node.ctx.needs_input_grad = tuple(isinstance(x, Tensor) and id(x) in wanted
+                                          for x in node.inputs)
+    try:
+        if create_graph:
+            input_grads = node.fn.backward_graph(node.ctx, grad, *node.inputs)
+        else:  # (NumPy gives scalars, not 0-d arrays, from math on 0-d arrays)
+            input_grads = node.fn.backward(node.ctx, backend.as_array(grad))
+    finally:
+        node.ctx.needs_input_grad = needs
     return input_grads if isinstance(input_grads, tuple) else (input_grads,)
 
 

@@ -16,6 +16,7 @@ from tinygan.autograd.tensor import Tensor
 from tinygan.nn import init
 from tinygan.nn.linear import empty_parameter
 from tinygan.nn.module import Module
+from tinygan.ops import checks
 from tinygan.ops.normalization import batch_norm
 
 __all__ = ["BatchNorm1d", "BatchNorm2d"]
@@ -31,8 +32,7 @@ class _BatchNorm(Module):
     ``momentum=None`` makes the running statistics a plain average over all batches seen.
     """
 
-    _dims: tuple[int, ...] = ()  # the input ranks the subclass accepts
-    _layout = ""
+    _layouts: tuple[tuple[str, ...], ...] = ()  # the input shapes accepted; C: the channels
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device: Any = None,
@@ -66,10 +66,9 @@ class _BatchNorm(Module):
             init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        if input.ndim not in self._dims or input.shape[1] != self.num_features:
-            raise ValueError(f"{self!r}: expected input of shape "
-                             f"{self._layout.format(c=self.num_features)}, got "
-                             f"{tuple(input.shape)}")
+        c = self.num_features
+        checks.input_shape(repr(self), input,
+                           *(tuple(c if n == "C" else n for n in lay) for lay in self._layouts))
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data += 1
@@ -90,12 +89,10 @@ class _BatchNorm(Module):
 class BatchNorm1d(_BatchNorm):
     """Batch normalisation of (N, C) or (N, C, L) inputs over N (and L), one (mu, var) per C."""
 
-    _dims = (2, 3)
-    _layout = "(N, {c}) or (N, {c}, L)"
+    _layouts = (("N", "C"), ("N", "C", "L"))
 
 
 class BatchNorm2d(_BatchNorm):
     """Batch normalisation of images (N, C, H, W) over N, H and W, one (mu, var) per channel."""
 
-    _dims = (4,)
-    _layout = "(N, {c}, H, W)"
+    _layouts = (("N", "C", "H", "W"),)

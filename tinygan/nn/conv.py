@@ -12,7 +12,7 @@ from tinygan.autograd.tensor import Tensor
 from tinygan.nn import init
 from tinygan.nn.linear import empty_parameter
 from tinygan.nn.module import Module
-from tinygan.ops import conv
+from tinygan.ops import checks, conv
 from tinygan.ops.checks import int_pair
 
 __all__ = ["Conv2d", "ConvTranspose2d"]
@@ -47,9 +47,8 @@ class _ConvNd(Module):
         init.default_init_(self.weight, self.bias)
 
     def _check_input(self, input: Tensor) -> None:
-        if input.ndim != 4 or input.shape[1] != self.in_channels:
-            raise ValueError(f"{type(self).__name__}({self.extra_repr()}): expected input of "
-                             f"shape (N, {self.in_channels}, H, W), got {tuple(input.shape)}")
+        checks.input_shape(f"{type(self).__name__}({self.extra_repr()})", input,
+                           ("N", self.in_channels, "H", "W"))
 
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "

@@ -8,6 +8,7 @@ from tinygan import backend
 from tinygan.autograd.tensor import Tensor
 from tinygan.nn import init
 from tinygan.nn.module import Module, Parameter
+from tinygan.ops import checks
 from tinygan.ops.nn_ops import embedding, linear
 
 __all__ = ["Embedding", "Linear", "empty_parameter"]
@@ -40,9 +41,7 @@ class Linear(Module):
         init.default_init_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        if input.ndim < 1 or input.shape[-1] != self.in_features:
-            raise ValueError(f"{self!r}: expected input of shape (*, {self.in_features}), got "
-                             f"{tuple(input.shape)}")
+        checks.input_shape(repr(self), input, ("*", self.in_features))  # names the layer
         return linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:

@@ -231,13 +231,10 @@ class Conv2dWeightFn(Function):
 def _check(op: str, x: Tensor, weight: Tensor, bias: Tensor | None, channels_in: int,
            channels_out: int, stride: Pair, padding: Pair, dilation: Pair) -> None:
     checks.same_dtype(op, x, weight, bias)
-    if x.ndim != 4:
-        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {tuple(x.shape)}")
     if weight.ndim != 4:
         raise ValueError(f"{op}: expected a 4-D weight, got shape {tuple(weight.shape)}")
-    if x.shape[1] != channels_in:
-        raise ValueError(f"{op}: weight of shape {tuple(weight.shape)} expects input with "
-                         f"{channels_in} channels, (N, {channels_in}, H, W); got {tuple(x.shape)}")
+    checks.input_shape(f"{op} (weight of shape {tuple(weight.shape)})", x,
+                       ("N", channels_in, "H", "W"))
     checks.shape_is(op, "bias", bias, (channels_out,))
     if min(stride) < 1 or min(dilation) < 1 or min(padding) < 0:
         raise ValueError(f"{op}: need stride >= 1, dilation >= 1, padding >= 0; got stride="

@@ -63,11 +63,9 @@ class LinearFn(Function):
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b, as ``torch.nn.functional.linear``: x (*, in), W (out, in), b (out,)."""
-    if input.ndim < 1 or weight.ndim != 2 or input.shape[-1] != weight.shape[1]:
-        raise ValueError(
-            f"linear: input of shape {input.shape} does not fit weight of shape {weight.shape}: "
-            f"expected input (*, {weight.shape[1] if weight.ndim == 2 else '?'})"
-        )
+    if weight.ndim != 2:
+        raise ValueError(f"linear: expected a 2-D weight (out, in), got shape {weight.shape}")
+    checks.input_shape("linear", input, ("*", weight.shape[1]))
     checks.shape_is("linear", "bias", bias, (weight.shape[0],))
     checks.same_dtype("linear", input, weight, bias)
     return LinearFn.apply(input, weight, bias)

@@ -223,9 +223,9 @@ def layer_norm(
     """
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
-    if k == 0 or tuple(input.shape[input.ndim - k:]) != shape or input.ndim < k:
-        raise ValueError(f"layer_norm: expected input of shape (*, {', '.join(map(str, shape))})"
-                         f" to normalise over normalized_shape={shape}, got {tuple(input.shape)}")
+    if k == 0:
+        raise ValueError("layer_norm: normalized_shape must name at least one axis, got ()")
+    checks.input_shape("layer_norm", input, ("*", *shape))
     checks.shape_is("layer_norm", "weight", weight, shape)
     checks.shape_is("layer_norm", "bias", bias, shape)
     checks.same_dtype("layer_norm", input, weight, bias)

@@ -43,7 +43,7 @@ class Sum(Function):
         return Expand.apply(_expand(grad, x.shape, axes, keepdims), x.shape), None, None
 
 
-def sum(x: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,  # noqa: A001
+def sum(x: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
         keepdim: bool | None = None) -> Tensor:
     """Sum over ``axis`` (None: all axes; an int or a tuple of ints); ``dim``/``keepdim`` too."""
     axis, keepdims = torch_axis(axis, keepdims, dim, keepdim, "sum")
@@ -132,7 +132,7 @@ class Max(Function):
         return _expand(grad, x.shape, axes, keepdims) * share, None, None
 
 
-def max(x: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,  # noqa: A001
+def max(x: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
         keepdim: bool | None = None) -> Tensor:
     """The largest values over ``axis`` (values only, as NumPy's ``max``); ``dim`` too."""
     axis, keepdims = torch_axis(axis, keepdims, dim, keepdim, "max")
@@ -141,7 +141,7 @@ def max(x: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
     return Max.apply(x, normalize_axis(axis, x.ndim), keepdims)
 
 
-def min(x: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,  # noqa: A001
+def min(x: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
         keepdim: bool | None = None) -> Tensor:
     """The smallest values over ``axis``: -max(-x), with the same even split of ties."""
     axis, keepdims = torch_axis(axis, keepdims, dim, keepdim, "min")
