@@ -149,7 +149,24 @@ def list_other_pages(app: object, docname: str, source: list[str]) -> None:
         source[0] += "\n".join(others) + "\n```\n"
 
 
+_MD_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+
+
+def unlink_folders(app: object, docname: str, source: list[str]) -> None:
+    """A Markdown page's link to a folder of the repository (which GitHub lists) becomes its
+    text: a built page has nowhere to send it. Links to files and pages are left alone."""
+    here = (Path(app.srcdir) / docname).parent
+
+    def replace(match: re.Match[str]) -> str:
+        target = match.group(2).split("#", 1)[0]
+        local = target and ":" not in target
+        return match.group(1) if local and (here / target).is_dir() else match.group(0)
+
+    source[0] = _MD_LINK.sub(replace, source[0])
+
+
 def setup(app: object) -> None:
+    app.connect("source-read", unlink_folders)
     app.connect("autodoc-process-docstring", plain_text_docstring)
     app.connect("source-read", list_other_pages)
     # The index depends on which pages docs/ holds: read it again on every build.

@@ -47,11 +47,15 @@ class TinyganApi(SphinxDirective):
             module = importlib.import_module(name)
             if hasattr(module, "__path__"):  # a package: its docstring, then its modules
                 lines = StringList([f".. automodule:: {name}", "   :no-members:"], source=name)
-                holder = nodes.container()
+                holder: nodes.Element = nodes.container()
+                if len(self.arguments) > 1:  # one of several: a section of its own
+                    holder = nodes.section(ids=[make_id(self.env, self.state.document, "api",
+                                                        name)])
+                    holder += nodes.title(text=f"{name.rsplit('.', 1)[1]}/ ({name})")
                 self.state.nested_parse(lines, self.content_offset, holder)
-                out.extend(holder.children)
-                out.extend(self._section(m, f"{m.rsplit('.', 1)[1]}.py ({m})")
-                           for m in reading_order(name))
+                holder.extend(self._section(m, f"{m.rsplit('.', 1)[1]}.py ({m})")
+                              for m in reading_order(name))
+                out.extend([holder] if len(self.arguments) > 1 else holder.children)
             else:
                 file = name.rsplit(".", 1)[1] + ".py"
                 out.append(self._section(name, f"{file} ({name})"))
