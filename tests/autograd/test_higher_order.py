@@ -249,7 +249,7 @@ def _torch_penalty(torch, critic, x):
 def _copy_weights(ours, theirs, torch):
     with torch.no_grad():
         for p, q in zip(ours.parameters(), theirs.parameters()):
-            q.copy_(torch.from_numpy(np.array(p.data)))
+            q.copy_(torch.from_numpy(p.numpy()))
 
 
 @pytest.mark.parametrize("kind", ["mlp", "conv"])
@@ -283,5 +283,5 @@ def test_gradient_penalty_matches_torch(kind):
     np.testing.assert_allclose(gp.item(), t_gp.item(), rtol=RTOL)
     for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
         expected = np.zeros(p.shape) if q.grad is None else q.grad.numpy()
-        got = np.zeros(p.shape) if p.grad is None else p.grad
+        got = np.zeros(p.shape) if p.grad is None else tg.backend.to_numpy(p.grad)
         np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12, err_msg=name)

@@ -13,6 +13,14 @@ Read in this order:
   ``create_graph=True`` gradients that can be differentiated again;
 * ``gradcheck.py``: the teachers' tools, backward (``gradcheck``) and the backward of a
   recorded backward (``gradgradcheck``) against central differences.
+
+Gradients of gradients: every op is a ``Function`` with two ways back. ``backward`` works on
+arrays and records nothing; it is what ``loss.backward()`` runs. ``backward_graph`` is the same
+formula written with tinygan's own ops on the op's input Tensors, so running it records new
+graph nodes. With ``create_graph=True`` (``grad(...)`` or ``backward(...)``) the walk calls
+``backward_graph``, and the gradients it returns have a graph of their own that can be
+differentiated again (WGAN-GP's gradient penalty); without it nothing changes, in time or
+memory. docs/autograd_higher_order.md says more.
 """
 
 # isort: off

@@ -111,14 +111,14 @@ def gradgradcheck(
     """
     checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     rng = numpy.random.default_rng(seed + 1)
+    with no_grad():
+        outs = _outputs(fn(*inputs))
     if grad_outputs is None:
-        with no_grad():
-            outs = _outputs(fn(*inputs))
-        grad_outputs = [backend.get_array_module(o.data).asarray(
-            rng.standard_normal(o.shape)).astype(o.dtype) for o in outs]
+        grad_outputs = [rng.standard_normal(o.shape) for o in outs]
     elif isinstance(grad_outputs, Tensor) or hasattr(grad_outputs, "shape"):
         grad_outputs = [grad_outputs]
-    cotangents = [v.data if isinstance(v, Tensor) else v for v in grad_outputs]
+    cotangents = [backend.to_device(backend.to_numpy(v.data if isinstance(v, Tensor) else v),
+                                    o.device).astype(o.dtype) for v, o in zip(grad_outputs, outs)]
 
     def first_order(*xs: Any) -> tuple[Tensor, ...]:
         """v^T J_f at xs, one gradient per checked input, recorded (a constant if unused)."""

@@ -212,9 +212,8 @@ class Where(Function):
 
     @staticmethod
     def backward_graph(ctx: Context, grad: Tensor, cond: Any, a: Tensor, b: Tensor) -> tuple:
-        zero = Tensor(grad.data.dtype.type(0))
-        return (None, unbroadcast(where(cond, grad, zero), a.shape),
-                unbroadcast(where(cond, zero, grad), b.shape))
+        return (None, unbroadcast(where(cond, grad, 0.0), a.shape),
+                unbroadcast(where(cond, 0.0, grad), b.shape))
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Elementwise choice: a where ``condition`` is true, else b (broadcasting all three)."""
