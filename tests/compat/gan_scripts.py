@@ -185,7 +185,8 @@ def conditional_gan(torch: Any, nn: Any, F: Any, optim: Any, data: Any,
             self.label_emb = nn.Embedding(n_classes, n_classes)
 
             def block(in_feat, out_feat, normalize=True):
-                layers = [nn.Linear(in_feat, out_feat)]
+                # no bias before a BatchNorm: the norm removes it, so its gradient is round-off
+                layers = [nn.Linear(in_feat, out_feat, bias=not normalize)]
                 if normalize:
                     layers.append(nn.BatchNorm1d(out_feat))
                 layers.append(nn.LeakyReLU(0.2, inplace=True))
@@ -260,7 +261,7 @@ def wgan_clipped(torch: Any, nn: Any, F: Any, optim: Any, data: Any,
             self.l1 = nn.Sequential(nn.Linear(nz, 2 * 4 * 4))
             self.conv_blocks = nn.Sequential(
                 nn.BatchNorm2d(2), nn.Upsample(scale_factor=2),
-                nn.Conv2d(2, 2, 3, stride=1, padding=1), nn.BatchNorm2d(2, 0.8),
+                nn.Conv2d(2, 2, 3, stride=1, padding=1, bias=False), nn.BatchNorm2d(2, 0.8),
                 nn.LeakyReLU(0.2, inplace=True), nn.Conv2d(2, 1, 3, stride=1, padding=1),
                 nn.Tanh())
 

@@ -87,7 +87,7 @@ def test_in_place_on_a_tensor_that_requires_grad_is_refused_unless_no_grad():
 
 def test_parameter_data_is_the_array_with_torch_in_place_methods():
     torch.manual_seed(0)
-    conv = nn.Conv2d(1, 64, 4)
+    conv = nn.Conv2d(1, 64, 4, device="cpu")  # on a GPU .data is the bare CuPy array (README)
     conv.weight.data.normal_(0.0, 0.02)
     conv.bias.data.fill_(0)
     assert abs(conv.weight.numpy().std() - 0.02) < 0.003 and conv.bias.numpy().max() == 0.0
@@ -100,12 +100,12 @@ def test_parameter_data_is_the_array_with_torch_in_place_methods():
     assert abs(conv.weight.numpy().mean() - 1.0) < 0.01
     # arithmetic on it gives plain arrays, so the views never spread into the ops
     assert type(conv.weight.data * 2) is np.ndarray
-    assert type(conv(torch.ones(1, 1, 4, 4)).data) is np.ndarray
+    assert type(conv(torch.ones(1, 1, 4, 4, device="cpu")).data) is np.ndarray
     assert type(conv.state_dict()["weight"]) is np.ndarray
 
 
 def test_types_long_float_type_and_tensor_types():
-    x = torch.tensor([1.7, -2.2])
+    x = torch.tensor([1.7, -2.2], device="cpu")
     assert x.long().dtype == np.int64 and x.long().tolist() == [1, -2]
     assert x.type() == "tinygan.FloatTensor" and x.long().type() == "tinygan.LongTensor"
     assert x.type(torch.DoubleTensor).dtype == np.float64
