@@ -324,7 +324,13 @@ def _run_both(name: str, tmp_path: Path) -> dict[str, object]:
         return await asyncio.gather(timed(_solution_session(solution)),
                                     timed(_client(student).async_execute(env=_env())))
 
-    (failures, t_solution), (_, t_student) = asyncio.run(both())
+    try:
+        (failures, t_solution), (_, t_student) = asyncio.run(both())
+    except Exception as exc:  # a dead kernel, a cell over the time limit: both tests say so
+        text = str(exc).strip().splitlines()
+        why = [f"the kernels stopped: {type(exc).__name__}: {text[-1] if text else ''}"]
+        _RESULTS[name] = {"solution": why, "student": why, "times": (0.0, 0.0)}
+        return _RESULTS[name]
     _RESULTS[name] = {"solution": failures, "student": _student_problems(student),
                       "times": (t_solution, t_student)}
     return _RESULTS[name]
