@@ -289,9 +289,55 @@ NB04: WrongAnswers = {}
 NB05: WrongAnswers = {}
 
 # ==============================================================================================
+# Notebook 07: training dynamics (its author's section)
+# ==============================================================================================
+
+NB07: WrongAnswers = {
+    "ex07-simultaneous": [
+        ('''def simultaneous_step(x, y, lr):
+    """x descends f = x*y and y ascends it, both from the gradients at (x, y)."""
+    return x - lr * y, y - lr * x          # y descends too: both players minimise
+''', "Exercise 7.1"),
+        ('''def simultaneous_step(x, y, lr):
+    """x descends f = x*y and y ascends it, both from the gradients at (x, y)."""
+    x = x - lr * y
+    return x, y + lr * x                   # y already sees the new x: that is alternating
+''', "elements differ"),
+    ],
+    "ex07-alternating": [
+        ('''def alternating_step(x, y, lr):
+    """x descends first; then y ascends, answering the new x."""
+    return x - lr * y, y + lr * x          # both from the old point: that is simultaneous
+''', "elements differ"),
+    ],
+    "ex07-predict-spiral": [
+        ('''def my_prediction_7_3():
+    """Your prediction: "a", "b" or "c"."""
+    return "a"
+''', "is not the right choice"),
+    ],
+    "ex07-predict-k": [
+        ('''def my_prediction_7_4():
+    """Your prediction: "a", "b" or "c"."""
+    return "c"
+''', "is not the right choice"),
+    ],
+    "ex07-lsgan-d-loss": [
+        ('''def lsgan_discriminator_loss(real_scores, fake_scores):
+    """1/2 mean (s_real - 1)^2 + 1/2 mean s_fake^2."""
+    return ((real_scores - 1.0) ** 2).mean() + (fake_scores**2).mean()   # the 1/2 forgotten
+''', "times the expected one"),
+        ('''def lsgan_discriminator_loss(real_scores, fake_scores):
+    """1/2 mean (s_real - 1)^2 + 1/2 mean s_fake^2."""
+    return 0.5 * (real_scores**2).mean() + 0.5 * ((fake_scores - 1.0) ** 2).mean()  # labels swapped
+''', "Exercise 7.5"),
+    ],
+}
+
+# ==============================================================================================
 
 WRONG_ANSWERS: WrongAnswers = {}
-for _section in (NB01, NB02, NB03, NB04, NB05):
+for _section in (NB01, NB02, NB03, NB04, NB05, NB07):
     _clash = sorted(set(WRONG_ANSWERS) & set(_section))
     if _clash:
         raise ValueError(f"wrong_answers.py: grade_ids listed twice: {_clash}")

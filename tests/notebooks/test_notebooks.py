@@ -34,6 +34,7 @@ LESSONS = [
     "03_mode_collapse_2d.ipynb",
     "04_mnist_gan.ipynb",
     "05_dcgan_and_conditional.ipynb",
+    "07_training_dynamics.ipynb",
 ]
 NEEDS_MNIST = {"04_mnist_gan.ipynb", "05_dcgan_and_conditional.ipynb"}
 KERNEL = "python3"
