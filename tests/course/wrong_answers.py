@@ -284,7 +284,18 @@ NB03: WrongAnswers = {}
 # Notebooks 04 and 05: MNIST, DCGAN and the conditional GAN (their author's section)
 # ==============================================================================================
 
-NB04: WrongAnswers = {}
+NB04: WrongAnswers = {
+    "ex04-predict-game": [
+        ('''def my_prediction():
+    """Return "a", "b", "c" or "d"."""
+    return "a"                             # the 1-D game's equilibrium, expected here too
+''', "is not the right choice"),
+        ('''def my_prediction():
+    """Return "a", "b", "c" or "d"."""
+    return "D wins"                        # not one of the letters
+''', "is not one of the choices"),
+    ],
+}
 
 NB05: WrongAnswers = {}
 
