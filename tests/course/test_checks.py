@@ -119,6 +119,14 @@ def test_check_close_wants_a_tensor_where_gradients_must_flow() -> None:
         check_close(np.ones(3), tinygan.ones(3), name=NAME)
 
 
+def test_check_close_reads_device_arrays(fake_cuda) -> None:
+    x = tinygan.tensor([1.0, 2.0]).to("cuda")
+    check_close(x.data, np.array([1.0, 2.0]), name=NAME)  # a raw device array
+    check_close(x, tinygan.tensor([1.0, 2.0]), name=NAME)
+    with fails(r"element \(1,\) is 2, expected 3"):
+        check_close(x.data, np.array([1.0, 3.0]), name=NAME)
+
+
 def test_check_close_float32_gets_float32_tolerances() -> None:
     want = np.array([1.0, 2.0])
     check_close(want.astype(np.float32) * np.float32(1 + 3e-6), want, name=NAME)
@@ -316,6 +324,17 @@ def test_check_backward_stub_and_exceptions() -> None:
         check_backward(mul(ForwardRaises), A, rng.normal(size=3), name=NAME)
     with fails("the function returned an array of shape .*, expected a Tensor"):
         check_backward(lambda a: a.data * 2, A, name=NAME)
+
+
+def test_check_backward_wants_arrays_from_backward() -> None:
+    class ReturnsTensor(Mul):
+        @staticmethod
+        def backward(ctx, grad):
+            a, b = ctx.saved_tensors
+            return tinygan.tensor(grad * b), tinygan.tensor(grad * a)
+
+    with fails(r"the gradient for input 0 \(a\) is a Tensor of shape \(3, 4\), not an array"):
+        check_backward(mul(ReturnsTensor), A, A, name=NAME)
 
 
 def test_check_backward_checks_only_the_marked_inputs_when_some_are_marked() -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy
 
+from tinygan import backend
 from tinygan.autograd.tensor import Tensor
 from tinygan.course.feedback import ExerciseFailed, describe, hint, passed, resolve, student_code
 
@@ -32,6 +33,11 @@ def _numeric(value: Any, name: str, role: str) -> numpy.ndarray:
 
     if isinstance(value, Tensor):
         return value.numpy()
+    if hasattr(value, "shape") and not isinstance(value, (numpy.ndarray, numpy.generic)):
+        try:  # an array of another registered device (CuPy, from code run on a GPU)
+            value = backend.to_numpy(value)
+        except TypeError:
+            pass
     if isinstance(value, (bool, int, float, numpy.number, numpy.bool_, numpy.ndarray, list,
                           tuple)):
         array = numpy.asarray(value)

@@ -131,6 +131,10 @@ def check_backward(fn: Callable[..., Any], *inputs: Any, name: str, seed: int = 
 
     for i in checked:
         x, label = leaves[i], labels[i]
+        if x.grad is not None and (isinstance(x.grad, Tensor) or not hasattr(x.grad, "dtype")):
+            raise ExerciseFailed(f"{name}: the gradient for input {i}{label} is "
+                                 f"{describe(x.grad)}, not an array - backward works on arrays "
+                                 f"(grad and the saved inputs are arrays), so return arrays")
         grad = None if x.grad is None else backend.to_numpy(x.grad).astype(float)
         if grad is not None and grad.shape != x.shape:
             raise ExerciseFailed(f"{name}: the gradient for input {i}{label} has shape "
