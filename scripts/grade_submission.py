@@ -14,7 +14,8 @@ What it does, as ``nbgrader autograde`` does inside a course database:
    (``TINYGAN_FAST=1``: the checks do not depend on how long the lesson trains; ``--full`` runs
    full mode);
 4. gives each check cell its points if it ran without error and 0 otherwise, with the check's
-   message, and prints the table and the total.
+   message, and prints the table and the total. A cell that runs over ``--timeout`` seconds is
+   interrupted (its check scores 0) and the notebook goes on.
 
 Exit status: 0 when the notebook was graded (whatever the score), 2 for a file that cannot be
 graded (not a notebook, no source, no exercises), 1 when the kernel could not run it.
@@ -115,6 +116,7 @@ def grade(submission_path: Path, source_path: Path | None = None, *, fast: bool 
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(var, "1")
     client = nbclient.NotebookClient(nb, kernel_name=KERNEL, timeout=timeout, allow_errors=True,
+                                     interrupt_on_timeout=True,  # a stuck cell scores 0
                                      resources={"metadata": {"path": str(source_path.parent)}})
     client.execute(env=env)
     if executed is not None:
@@ -130,6 +132,8 @@ def grade(submission_path: Path, source_path: Path | None = None, *, fast: bool 
             message = f"{errors[0].ename}: {errors[0].evalue}".strip()
             if errors[0].ename == "ExerciseFailed":
                 message = errors[0].evalue
+            elif errors[0].ename == "KeyboardInterrupt":
+                message = f"stopped after {timeout} s, the time limit of a cell"
             scores.append(Score(meta["grade_id"], titles[meta["grade_id"]], 0.0, out_of,
                                 message))
         else:
