@@ -20,6 +20,13 @@ student's code is named with its text and line, never shown as a bare traceback.
 your own, ``student_code(name)`` guards the call of a student's function and ``passed(name)``
 prints the success line. ``docs/teaching.md`` shows how to write an exercise and grade it.
 
+Two rules make an exercise work in the student version, where the answer is a stub:
+
+* the answer lives inside a function or a class (the ``def`` line stays outside the markers),
+  so that the stub raises only when a check calls it, never when its cell runs;
+* a check gets the student's function, not its result: ``check_close(lambda: f(x), ...)``,
+  ``check_function(f, ...)``, so that the check itself sees the stub's ``NotImplementedError``.
+
     >>> from tinygan.course import check_function
     >>> def my_relu(x):
     ...     return np.maximum(x, 0)
