@@ -11,7 +11,8 @@ is only what the scripts read from ``inputs``: the same data, the same noise (Py
 tinygan's generators draw different numbers) and ``inputs.sync(model, name)``, which copies
 the PyTorch run's initial weights into the tinygan run's model (a state_dict, strict).
 
-Each returns its losses per step and the trained models' state_dicts.
+Each sets its own seed (so its initial weights, and the round-off they meet, are the same run
+after run) and returns its losses per step and the trained models' state_dicts.
 """
 
 from __future__ import annotations
@@ -172,6 +173,7 @@ def conditional_gan(torch: Any, nn: Any, F: Any, optim: Any, data: Any,
                     inputs: Any) -> dict[str, Any]:
     """A conditional GAN as PyTorch-GAN writes one: nn.Embedding, torch.cat, Variable, the
     tensor types (DoubleTensor here: the float64 run), .type(T), MSELoss (least squares)."""
+    torch.manual_seed(1)
     n_classes, latent_dim, img_shape = 3, 4, (1, 2, 3)
     img_size = 6
     cuda = True if torch.cuda.is_available() else False
@@ -253,6 +255,7 @@ def wgan_clipped(torch: Any, nn: Any, F: Any, optim: Any, data: Any,
                  inputs: Any) -> dict[str, Any]:
     """The original WGAN's loop: RMSprop, torch.mean of the critic, weight clipping through
     p.data.clamp_, an upsampling generator (nn.Upsample + Conv2d), F.leaky_relu, n_critic = 2."""
+    torch.manual_seed(2)
     clip_value, n_critic, nz = 0.05, 2, 3
 
     class Generator(nn.Module):
@@ -305,5 +308,73 @@ def wgan_clipped(torch: Any, nn: Any, F: Any, optim: Any, data: Any,
     return {"losses": losses, "G": generator.state_dict(), "D": critic.state_dict()}
 
 
+def wgan_gp(torch: Any, nn: Any, F: Any, optim: Any, data: Any, inputs: Any) -> dict[str, Any]:
+    """WGAN-GP as PyTorch-GAN writes it: the gradient penalty through torch.autograd.grad with
+    create_graph=True on interpolates made from ``.data``, ``gradients.norm(2, dim=1)``,
+    Adam(0, 0.9), n_critic = 2."""
+    torch.manual_seed(3)
+    lambda_gp, n_critic, latent_dim, img_dim = 10, 2, 4, 6
+    Tensor = torch.DoubleTensor
+    autograd = torch.autograd
+
+    class Generator(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = nn.Sequential(nn.Linear(latent_dim, 16), nn.LeakyReLU(0.2, inplace=True),
+                                       nn.Linear(16, img_dim), nn.Tanh())
+
+        def forward(self, z):
+            return self.model(z)
+
+    class Discriminator(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = nn.Sequential(nn.Linear(img_dim, 16), nn.LeakyReLU(0.2, inplace=True),
+                                       nn.Linear(16, 1))
+
+        def forward(self, img):
+            return self.model(img.view(img.shape[0], -1))
+
+    generator = inputs.sync(Generator(), "G")
+    discriminator = inputs.sync(Discriminator(), "D")
+    optimizer_G = torch.optim.Adam(generator.parameters(), lr=1e-3, betas=(0.0, 0.9))
+    optimizer_D = torch.optim.Adam(discriminator.parameters(), lr=1e-3, betas=(0.0, 0.9))
+
+    def compute_gradient_penalty(D, real_samples, fake_samples, alpha):
+        interpolates = (alpha * real_samples + ((1 - alpha) * fake_samples)).requires_grad_(True)
+        d_interpolates = D(interpolates)
+        fake = autograd.Variable(Tensor(real_samples.shape[0], 1).fill_(1.0), requires_grad=False)
+        gradients = autograd.grad(outputs=d_interpolates, inputs=interpolates, grad_outputs=fake,
+                                  create_graph=True, retain_graph=True, only_inputs=True)[0]
+        gradients = gradients.view(gradients.size(0), -1)
+        return ((gradients.norm(2, dim=1) - 1) ** 2).mean()
+
+    dataloader = data.DataLoader(data.TensorDataset(torch.from_numpy(inputs.images)),
+                                 batch_size=8)
+    losses = []
+    for i, (imgs,) in enumerate(dataloader):
+        real_imgs = autograd.Variable(imgs.type(Tensor))
+        optimizer_D.zero_grad()
+        z = autograd.Variable(Tensor(inputs.noise[i][:, :latent_dim]))
+        fake_imgs = generator(z)
+        real_validity = discriminator(real_imgs)
+        fake_validity = discriminator(fake_imgs)
+        alpha = Tensor(inputs.noise[i][:, -1:] * 0.2 + 0.5)
+        gradient_penalty = compute_gradient_penalty(discriminator, real_imgs.data,
+                                                    fake_imgs.data, alpha)
+        d_loss = -torch.mean(real_validity) + torch.mean(fake_validity) \
+            + lambda_gp * gradient_penalty
+        d_loss.backward()
+        optimizer_D.step()
+        optimizer_G.zero_grad()
+        if i % n_critic == 0:
+            fake_imgs = generator(z)
+            g_loss = -torch.mean(discriminator(fake_imgs))
+            g_loss.backward()
+            optimizer_G.step()
+        losses.append((d_loss.item(), g_loss.item(), gradient_penalty.item()))
+    return {"losses": losses, "G": generator.state_dict(), "D": discriminator.state_dict()}
+
+
 SCRIPTS = {"mlp_gan": mlp_gan, "dcgan": dcgan, "conditional_gan": conditional_gan,
-           "wgan_clipped": wgan_clipped}
+           "wgan_clipped": wgan_clipped, "wgan_gp": wgan_gp}

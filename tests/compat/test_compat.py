@@ -22,7 +22,8 @@ from gan_scripts import SCRIPTS
 
 import tinygan
 
-IMAGE_SIZE = {"mlp_gan": 6, "dcgan": 64, "conditional_gan": 6, "wgan_clipped": 64}
+IMAGE_SIZE = {"mlp_gan": 6, "dcgan": 64, "conditional_gan": 6, "wgan_clipped": 64,
+              "wgan_gp": 6}
 
 
 class Inputs:

@@ -35,6 +35,7 @@ def grad(
     retain_graph: bool | None = None,
     create_graph: bool = False,
     allow_unused: bool = False,
+    only_inputs: bool = True,
 ) -> tuple[Tensor | None, ...]:
     """The sum over the outputs of the gradient of <grad_output, output> with respect to each
     input, as ``torch.autograd.grad``.
@@ -47,6 +48,8 @@ def grad(
         retain_graph: keep what the ops saved for another walk (default: ``create_graph``).
         create_graph: record the walk, so the returned gradients can be differentiated again.
         allow_unused: return None for an input the outputs do not depend on, instead of raising.
+        only_inputs: accepted and ignored, as in PyTorch (where it is deprecated): only the
+            inputs' gradients are ever computed.
 
     Returns:
         One gradient per input, in order: a Tensor of the input's shape (with a graph when
