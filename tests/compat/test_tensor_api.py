@@ -196,3 +196,21 @@ def test_transpose_of_two_axes_swaps_them_as_torch():
     np.testing.assert_array_equal(torch.tensor(a).transpose(2, 0, 1).numpy(), a.transpose(2, 0, 1))
     x = torch.tensor(a, requires_grad=True)
     assert tinygan.gradcheck(lambda x: x.transpose(1, 2), x.double())
+
+
+def test_to_takes_a_dtype_a_device_or_a_tensor_as_torch():
+    x = torch.tensor([1.5, -2.0], requires_grad=True)
+    assert x.to("cpu") is x and x.to(torch.float32) is x
+    y = x.to(torch.float64)
+    assert y.dtype == np.float64 and y.requires_grad
+    assert x.to("cpu", dtype=torch.float64).dtype == np.float64
+    assert x.to(torch.zeros(1, dtype=np.int64)).dtype == np.int64
+    y.sum().backward()
+    assert x.grad.dtype == np.float32 and x.grad.tolist() == [1.0, 1.0]
+
+
+def test_zeros_like_and_ones_like_take_dtype_and_device():
+    x = torch.ones(2, 3)
+    assert torch.zeros_like(x, dtype=torch.float64).dtype == np.float64
+    assert torch.ones_like(x, device="cpu").tolist() == [[1.0] * 3] * 2
+    assert torch.ones_like(x).dtype == x.dtype

@@ -91,16 +91,18 @@ def full(shape: Shape, fill_value: float, dtype: Any = None, device: Any = None)
     return Tensor(xp.full(shape, fill_value, dtype=dtype or backend.get_default_dtype()))
 
 
-def zeros_like(x: Tensor, requires_grad: bool = False) -> Tensor:
-    """Zeros of x's shape, dtype and device."""
-    xp = backend.get_array_module(x.data)
-    return _make(xp.zeros_like(x.data), requires_grad)
+def zeros_like(x: Tensor, requires_grad: bool = False, dtype: Any = None,
+               device: Any = None) -> Tensor:
+    """Zeros of x's shape, and of its dtype and device unless given."""
+    return zeros(*x.shape, dtype=dtype or x.dtype, device=device or x.device,
+                 requires_grad=requires_grad)
 
 
-def ones_like(x: Tensor, requires_grad: bool = False) -> Tensor:
-    """Ones of x's shape, dtype and device."""
-    xp = backend.get_array_module(x.data)
-    return _make(xp.ones_like(x.data), requires_grad)
+def ones_like(x: Tensor, requires_grad: bool = False, dtype: Any = None,
+              device: Any = None) -> Tensor:
+    """Ones of x's shape, and of its dtype and device unless given."""
+    return ones(*x.shape, dtype=dtype or x.dtype, device=device or x.device,
+                requires_grad=requires_grad)
 
 
 def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,

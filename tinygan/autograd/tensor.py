@@ -125,11 +125,19 @@ class Tensor(TensorAPI):  # TensorAPI: PyTorch's spellings (view, size(0), fill_
         """Forget the accumulated gradient (``.grad = None``)."""
         self.grad = None
 
-    def to(self, device: str | backend.Device) -> Tensor:
-        """A copy on ``device`` ("cpu" or "cuda"); self if it is there already. Differentiable."""
-        if backend.get_device(device) == self.device:
-            return self
-        return elementwise.to_device(self, device)
+    def to(self, device: Any = None, dtype: Any = None, non_blocking: bool = False) -> Tensor:
+        """A copy on ``device`` ("cpu" or "cuda") and/or in ``dtype``; self if nothing changes.
+        Differentiable. As PyTorch's, ``x.to(dtype)`` and ``x.to(other_tensor)`` work too."""
+        if isinstance(device, Tensor):  # to(other): other's device and dtype
+            device, dtype = device.device, device.dtype
+        elif device is not None and not isinstance(device, (str, backend.Device)):  # to(dtype)
+            device, dtype = None, device
+        out = self
+        if dtype is not None and numpy.dtype(dtype) != self.dtype:
+            out = elementwise.astype(self, dtype)
+        if device is None or backend.get_device(device) == out.device:
+            return out
+        return elementwise.to_device(out, device)
 
     def cpu(self) -> Tensor:
         return self.to("cpu")
