@@ -72,3 +72,32 @@ def test_publish_refuses_a_page_over_the_size_limit_and_a_missing_file(
         publish.write_pages(nb, "99_big.ipynb", tmp_path, max_mb=0.01)
     assert publish.main([str(tmp_path / "nope.ipynb")]) == 2
     assert "no such notebook" in capsys.readouterr().err
+
+
+def test_the_published_copies_are_of_the_current_lessons() -> None:
+    """Every executed copy in docs/notebooks/ has the cells of its lesson's solution version as
+    they are now (rerun scripts/publish_notebooks.py after editing a lesson), ran without an
+    error, and has its times in times.json."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import make_course  # noqa: PLC0415
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    published = ROOT / "docs" / "notebooks"
+    times = json.loads((published / "times.json").read_text())
+    copies = sorted(published.glob("[0-9][0-9]_*.ipynb"))
+    assert copies, "docs/notebooks/ has no executed notebook"
+    for copy in copies:
+        source = ROOT / "notebooks" / copy.name
+        assert source.is_file(), f"docs/notebooks/{copy.name} has no lesson source"
+        want = [c.source for c in make_course.solution_version(
+            nbformat.read(source, as_version=4)).cells]
+        executed = nbformat.read(copy, as_version=4)
+        assert [c.source for c in executed.cells] == want, (
+            f"docs/notebooks/{copy.name} is not of the current {source.name}: rerun "
+            f"python scripts/publish_notebooks.py notebooks/{copy.name}")
+        assert not [o for c in executed.cells for o in c.get("outputs", [])
+                    if o.output_type == "error"]
+        assert (published / f"{copy.stem}.html").is_file()
+        assert times[copy.name]["published"] == "full", f"{copy.name} was published in fast mode"
+        assert times[copy.name]["full_s"] > 0 and times[copy.name]["fast_s"] > 0
