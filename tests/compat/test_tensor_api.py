@@ -214,3 +214,23 @@ def test_zeros_like_and_ones_like_take_dtype_and_device():
     assert torch.zeros_like(x, dtype=torch.float64).dtype == np.float64
     assert torch.ones_like(x, device="cpu").tolist() == [[1.0] * 3] * 2
     assert torch.ones_like(x).dtype == x.dtype
+
+
+def test_add_module_builds_a_sequential_as_torch():
+    real = pytest.importorskip("torch")
+
+    def build(m):
+        main = m.Sequential()
+        main.add_module("initial:4-3:convt", m.Linear(4, 3))
+        main.add_module("initial:3:relu", m.ReLU())
+        main.add_module("final:3-1:linear", m.Linear(3, 1))
+        return main
+
+    ours, theirs = build(nn).double(), build(real.nn).double()
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    theirs.load_state_dict({k: real.from_numpy(v) for k, v in ours.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((2, 4))
+    np.testing.assert_allclose(ours(torch.tensor(x)).numpy(),
+                               theirs(real.tensor(x)).detach().numpy(), rtol=1e-12)
+    with pytest.raises(TypeError, match="not a Module"):
+        ours.add_module("x", 3)

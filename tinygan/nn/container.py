@@ -46,6 +46,12 @@ class Sequential(Module):
             return Sequential(OrderedDict((n, getattr(self, n)) for n in self._names[index]))
         return getattr(self, self._names[index])
 
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Add ``module`` at the end under ``name`` (as PyTorch's, it runs in that order)."""
+        super().add_module(name, module)
+        if name not in self._names:
+            self._names.append(name)
+
     def append(self, module: Module) -> Sequential:
         """Add ``module`` at the end (named by its position); returns self."""
         name = str(len(self._names))

@@ -116,6 +116,15 @@ class Module:
             self._buffer_names = (*self._buffer_names, name)
         setattr(self, name, tensor)
 
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Hold ``module`` under ``name`` (PyTorch's spelling of ``setattr(self, name, module)``,
+        for names that are not identifiers, such as ``"initial:100-512:convt"``)."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} is a {type(module).__name__}, not a Module")
+        setattr(self, name, module)
+
+    register_module = add_module
+
     def _own_parameters(self) -> Iterator[tuple[str, Parameter]]:
         for name, value in vars(self).items():
             if isinstance(value, Parameter):
