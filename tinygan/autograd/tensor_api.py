@@ -19,9 +19,9 @@ write into ``.data``. As in PyTorch they refuse a tensor that requires a gradien
 are being recorded (the graph would silently see the new values); wrap them in
 ``tinygan.no_grad()``, as ``nn.init`` does.
 
-``ParameterData`` is what ``Parameter.data`` gives: the raw NumPy array (a view of it, same
-memory) with the same in-place methods, so PyTorch's ``m.weight.data.normal_(0.0, 0.02)`` works
-while ``.data`` stays the array a student can inspect.
+``Parameter.data`` gives the raw NumPy array with the same in-place methods
+(``inplace.ParameterData``), so PyTorch's ``m.weight.data.normal_(0.0, 0.02)`` works while
+``.data`` stays the array a student can inspect.
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ from typing import Any
 import numpy
 
 from tinygan import backend
+from tinygan.autograd.inplace import check_writable, normal_into, uniform_into, values_of
 
-__all__ = ["ParameterData", "Size", "TensorAPI", "TensorType", "Variable", "parameter_data"]
+__all__ = ["Size", "TensorAPI", "TensorType", "Variable"]
 
 
 class Size(int):
@@ -100,17 +101,6 @@ def Variable(data: Any, requires_grad: bool = False, volatile: bool = False) -> 
 
     t = data if isinstance(data, Tensor) else tensor(data)
     return t.requires_grad_(True) if requires_grad else t
-
-
-def _check_writable(t: Any, method: str) -> None:
-    from tinygan.autograd.function import is_grad_enabled
-
-    if t.requires_grad and is_grad_enabled():
-        raise RuntimeError(
-            f"{method}: a tensor that requires grad cannot be changed in place while gradients "
-            "are recorded (the graph would silently use the new values); do it inside "
-            "`with tinygan.no_grad():`, or on `.data`"
-        )
 
 
 class TensorAPI:
@@ -280,7 +270,7 @@ class TensorAPI:
 
     # -- in place: write into .data, outside the graph -------------------------------------------
     def fill_(self, value: Any) -> Any:
-        _check_writable(self, "fill_")
+        check_writable(self, "fill_")
         self.data[...] = value.item() if hasattr(value, "item") else value
         return self
 
@@ -289,124 +279,31 @@ class TensorAPI:
 
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> Any:
         """Fill with samples of N(mean, std^2) from tinygan's seeded generator."""
-        _check_writable(self, "normal_")
-        _normal(self.data, mean, std)
+        check_writable(self, "normal_")
+        normal_into(self.data, mean, std)
         return self
 
     def uniform_(self, a: float = 0.0, b: float = 1.0) -> Any:
         """Fill with samples of U[a, b) from tinygan's seeded generator."""
-        _check_writable(self, "uniform_")
-        _uniform(self.data, a, b)
+        check_writable(self, "uniform_")
+        uniform_into(self.data, a, b)
         return self
 
     def copy_(self, src: Any) -> Any:
-        _check_writable(self, "copy_")
-        self.data[...] = _raw(src, self.data)
+        check_writable(self, "copy_")
+        self.data[...] = values_of(src, self.data)
         return self
 
     def clamp_(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
-        _check_writable(self, "clamp_")
+        check_writable(self, "clamp_")
         xp = backend.get_array_module(self.data)
         xp.clip(self.data, min, max, out=self.data)
         return self
 
 
 # ------------------------------------------------------------------------------------------------
-# Parameter.data: the raw array, with PyTorch's in-place methods.
-# ------------------------------------------------------------------------------------------------
-
-
-class ParameterData(numpy.ndarray):
-    """A NumPy array (a view of a Parameter's values) with ``fill_``, ``normal_``, ``size(0)``...
-
-    Arithmetic on it gives plain NumPy arrays, so it never spreads into the ops' results.
-    """
-
-    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        inputs = tuple(numpy.asarray(x) if isinstance(x, ParameterData) else x for x in inputs)
-        if "out" in kwargs:
-            kwargs["out"] = tuple(numpy.asarray(x) if isinstance(x, ParameterData) else x
-                                  for x in kwargs["out"])
-        return getattr(ufunc, method)(*inputs, **kwargs)
-
-    def __array_wrap__(self, array: Any, context: Any = None, return_scalar: bool = False) -> Any:
-        array = numpy.asarray(array)
-        return array[()] if return_scalar else array
-
-    def __repr__(self) -> str:
-        return repr(numpy.asarray(self))
-
-    def copy(self, order: Any = "C") -> Any:  # a copy is a plain array again
-        return numpy.asarray(self).copy(order)
-
-    def astype(self, dtype: Any, *args: Any, **kwargs: Any) -> Any:
-        return numpy.asarray(self).astype(dtype, *args, **kwargs)
-
-    @property
-    def size(self) -> Size:  # type: ignore[override]
-        return Size(self.shape)
-
-    def dim(self) -> int:
-        return self.ndim
-
-    def numel(self) -> int:
-        return int(numpy.asarray(self).size)
-
-    def fill_(self, value: Any) -> ParameterData:
-        self[...] = value
-        return self
-
-    def zero_(self) -> ParameterData:
-        return self.fill_(0)
-
-    def normal_(self, mean: float = 0.0, std: float = 1.0) -> ParameterData:
-        _normal(self, mean, std)
-        return self
-
-    def uniform_(self, a: float = 0.0, b: float = 1.0) -> ParameterData:
-        _uniform(self, a, b)
-        return self
-
-    def copy_(self, src: Any) -> ParameterData:
-        self[...] = _raw(src, self)
-        return self
-
-    def clamp_(self, min: Any = None, max: Any = None) -> ParameterData:  # noqa: A002
-        numpy.clip(self, min, max, out=self)
-        return self
-
-
-def parameter_data(array: Any) -> Any:
-    """The view ``Parameter.data`` returns: ``ParameterData`` for a NumPy array, else the array
-    itself (a CuPy array on a GPU has no such view; use ``nn.init`` there)."""
-    if type(array) is numpy.ndarray:
-        return array.view(ParameterData)
-    return array
-
-
-# ------------------------------------------------------------------------------------------------
 # helpers
 # ------------------------------------------------------------------------------------------------
-
-
-def _normal(out: Any, mean: float, std: float) -> None:
-    z = backend.randn(out.shape, dtype=out.dtype, device=backend.device_of(out))
-    out[...] = mean + std * z
-
-
-def _uniform(out: Any, a: float, b: float) -> None:
-    u = backend.rand(out.shape, dtype=out.dtype, device=backend.device_of(out))
-    out[...] = a + (b - a) * u
-
-
-def _raw(src: Any, like: Any) -> Any:
-    """The values of ``src`` (a Tensor, an array or a number) as an array beside ``like``."""
-    from tinygan.autograd.tensor import Tensor
-
-    data = src.data if isinstance(src, Tensor) else src
-    if backend.get_array_module(like) is numpy:
-        return backend.to_numpy(data) if hasattr(data, "__cuda_array_interface__") else data
-    return data
 
 
 def _axis(dim: int, ndim: int, method: str) -> int:

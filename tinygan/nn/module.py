@@ -28,8 +28,8 @@ from typing import Any, NamedTuple
 import numpy
 
 from tinygan import backend
+from tinygan.autograd.inplace import ParameterData, parameter_data
 from tinygan.autograd.tensor import Tensor
-from tinygan.autograd.tensor_api import ParameterData, parameter_data
 
 __all__ = ["IncompatibleKeys", "Module", "Parameter", "StateDictError"]
 
@@ -54,7 +54,7 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + Tensor(self.data).__repr__()
 
     # ``.data`` is the raw array, seen through a view with PyTorch's in-place methods, so that
-    # ``m.weight.data.normal_(0.0, 0.02)`` works (autograd/tensor_api.py, ParameterData).
+    # ``m.weight.data.normal_(0.0, 0.02)`` works (autograd/inplace.py, ParameterData).
     data = property(lambda self: parameter_data(Tensor.data.__get__(self)),
                     lambda self, value: Tensor.data.__set__(self, _plain(value)))
 
