@@ -12,7 +12,10 @@ Read in this order:
 * ``gradients.py``: ``grad(outputs, inputs)``, gradients returned instead of stored, and with
   ``create_graph=True`` gradients that can be differentiated again;
 * ``gradcheck.py``: the teachers' tools, backward (``gradcheck``) and the backward of a
-  recorded backward (``gradgradcheck``) against central differences.
+  recorded backward (``gradgradcheck``) against central differences;
+* ``tensor_api.py`` and ``inplace.py``, beside the lesson: PyTorch's spellings of Tensor methods
+  (``view``, ``size(0)``, ``unsqueeze``, ``fill_``, ``long()`` ...) as one-line routes to the ops,
+  and the in-place fills that also work on a Parameter's ``.data``.
 
 Gradients of gradients: every op is a ``Function`` with two ways back. ``backward`` works on
 arrays and records nothing; it is what ``loss.backward()`` runs. ``backward_graph`` is the same

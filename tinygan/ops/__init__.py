@@ -9,6 +9,11 @@
 - ``loss``: binary_cross_entropy_with_logits
 - ``nn_ops``: linear, dropout, embedding; ``conv``: conv2d, conv_transpose2d;
   ``normalization``: batch_norm, layer_norm (the ops behind the layers of ``tinygan.nn``)
+- what PyTorch GAN code also calls: ``expand`` (expand, repeat), ``crossentropy`` (BCE on
+  probabilities, cross-entropy, log_softmax, MSE, L1), ``pooling`` (max/avg pooling),
+  ``resample`` (interpolate, reflection/replication padding), ``channelwise`` (instance_norm,
+  prelu, dropout2d); apart from ``Expand`` and ``BinaryCrossEntropy`` they are compositions of
+  the ops above, so their gradients are those ops' gradients
 
 Each op's public function checks its inputs once, with the helpers of ``checks.py``, then calls
 its ``Function``. The speed tricks live in ``kernels.py`` (im2col/col2im, in-place updates),
