@@ -1,12 +1,15 @@
 """Lesson 1, last part: the optimizers, as ``torch.optim``.
 
-* ``optimizers.py``: ``Optimizer`` (parameter groups, state_dict), ``SGD`` and ``Adam``, each
-  update rule in its docstring; ``rmsprop.py``: ``RMSprop`` (the original WGAN's optimizer);
+* ``optimizer.py``: ``Optimizer``, what every rule shares (parameter groups, ``step``,
+  ``state_dict``);
+* ``optimizers.py``: ``SGD`` and ``Adam``, each update rule in its docstring;
+* ``rmsprop.py``: ``RMSprop`` (the original WGAN's optimizer);
 * ``lr_scheduler.py``: ``LinearLR``, the learning-rate schedule the reference set-ups use.
 """
 
 from tinygan.optim import lr_scheduler
-from tinygan.optim.optimizers import SGD, Adam, Optimizer
+from tinygan.optim.optimizer import Optimizer
+from tinygan.optim.optimizers import SGD, Adam
 from tinygan.optim.rmsprop import RMSprop
 
 __all__ = ["SGD", "Adam", "Optimizer", "RMSprop", "lr_scheduler"]
