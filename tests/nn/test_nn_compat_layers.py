@@ -102,6 +102,16 @@ def test_layer_gradcheck(case: LayerCase):
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_layer_gradgradcheck(case: LayerCase):
+    """Second derivatives (the recorded backward, as a gradient penalty needs), input only."""
+    tg.manual_seed(0)
+    module = case.make(nn).double()
+    _randomize(module)
+    x = tg.tensor(_input(case), requires_grad=True)
+    assert tg.autograd.gradgradcheck(module, x)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_layer_matches_torch(case: LayerCase):
     torch = pytest.importorskip("torch")
     tg.manual_seed(0)
@@ -177,6 +187,14 @@ def test_loss_gradcheck(name, make, make_input, make_target, shape):
     x = tg.tensor(make_input(rng, shape), requires_grad=True)
     target = tg.tensor(make_target(rng, shape))
     assert tg.gradcheck(lambda x: make(nn)(x, target), x)
+
+
+@pytest.mark.parametrize("name, make, make_input, make_target, shape", LOSSES, ids=LOSS_IDS)
+def test_loss_gradgradcheck(name, make, make_input, make_target, shape):
+    rng = np.random.default_rng(0)
+    x = tg.tensor(make_input(rng, shape), requires_grad=True)
+    target = tg.tensor(make_target(rng, shape))
+    assert tg.autograd.gradgradcheck(lambda x: make(nn)(x, target), x)
 
 
 @pytest.mark.parametrize("name, make, make_input, make_target, shape", LOSSES, ids=LOSS_IDS)
@@ -291,6 +309,7 @@ def test_expand_gradcheck_and_torch(shape, sizes):
     x = np.random.default_rng(0).standard_normal(shape)
     t = tg.tensor(x, requires_grad=True)
     assert tg.gradcheck(lambda t: t.expand(*sizes), t)
+    assert tg.autograd.gradgradcheck(lambda t: t.expand(*sizes) * t.expand(*sizes), t)
     np.testing.assert_array_equal(t.expand(*sizes).numpy(),
                                   torch.tensor(x).expand(*sizes).numpy())
 
@@ -301,6 +320,7 @@ def test_repeat_gradcheck_and_torch(shape, repeats):
     x = np.random.default_rng(1).standard_normal(shape)
     t = tg.tensor(x, requires_grad=True)
     assert tg.gradcheck(lambda t: t.repeat(*repeats), t)
+    assert tg.autograd.gradgradcheck(lambda t: t.repeat(*repeats).tanh(), t)
     np.testing.assert_array_equal(t.repeat(*repeats).numpy(),
                                   torch.tensor(x).repeat(*repeats).numpy())
 

@@ -83,6 +83,10 @@ class BinaryCrossEntropy(Function):
         xp = backend.get_array_module(p)
         return grad * (p - y) / xp.maximum(p * (1.0 - p), 1e-12), None
 
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, p: Tensor, y: Tensor) -> tuple[Any, None]:
+        return grad * (p - y) / ops.maximum(p * (1.0 - p), 1e-12), None  # the same, recorded
+
 
 def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
                          reduction: str = "mean") -> Tensor:
