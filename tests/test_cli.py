@@ -440,3 +440,14 @@ def test_evaluation_shows_its_progress(tmp_path, monkeypatch, capsys):
                         lambda *a, **kw: seen.update(kw) or {"setup": "gauss1d"})
     assert cli.main(["eval", str(tmp_path / "checkpoint.npz")]) == 0
     assert seen["progress"] is True
+
+
+def test_a_failed_run_leaves_no_empty_samples_folder_and_speaks_cli(tmp_path, capsys):
+    empty = tmp_path / "no_mnist"
+    empty.mkdir()
+    out = tmp_path / "run"
+    assert cli.main(["train", "mlp-mnist", "--data", str(empty), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "not found in" in err and "--data DIR or TINYGAN_DATA" in err
+    assert "root=" not in err
+    assert out.is_dir() and not (out / "samples").exists()

@@ -11,7 +11,8 @@ The folders are the course, in reading order:
    GAN, the training loop and the reference set-ups (``models``);
 7. ``data/``, ``evaluation/``, ``viz/``: targets and MNIST, metrics and the digit classifier,
    pictures;
-8. ``serialization.py`` (checkpoints) and ``cli/`` (``tinygan train / sample / eval``).
+8. ``serialization.py`` (checkpoints; ``npz.py``, the bounded reader under ``load``) and
+   ``cli/`` (``tinygan train / sample / eval``).
 
 Beside the course: ``utils/`` holds PyTorch's module names (``utils.data.DataLoader``,
 ``cuda``, ...) for code written as ``import tinygan as torch``, and ``course/`` the checks that

@@ -17,7 +17,8 @@ The file is an ordinary NumPy ``.npz`` (a zip of ``.npy`` arrays) that ``numpy.l
 
 Why not pickle (as ``torch.save`` does by default)? Unpickling a file can run any code in it.
 Here the file is read with ``allow_pickle=False`` and the manifest with ``json``: loading a
-checkpoint someone sent you only ever produces arrays, numbers and strings.
+checkpoint someone sent you only ever produces arrays, numbers and strings, and the reading is
+bounded in time and memory (``tinygan.npz``).
 
 Why the temporary file? ``save`` writes the whole checkpoint next to the target, forces it to
 disk, and only then renames it over the target (``os.replace``, atomic). If the program dies
@@ -30,20 +31,17 @@ replaced one keeps its own.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
-import stat
 import tempfile
 import time
-import zipfile
 from typing import Any
 
 import numpy
-from numpy.lib import format as npy_format
 
 from tinygan import backend
 from tinygan.autograd.tensor import Tensor
+from tinygan.npz import CheckpointError, Reader, open_regular, open_zip
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "CheckpointError", "load", "save"]
 
@@ -54,15 +52,8 @@ MANIFEST_KEY = "__tinygan__"
 _PLAIN = (bool, int, float, str, type(None))
 
 # The bounds of ``load`` (a GAN checkpoint nests 5 levels and unpacks to its own size).
-MAX_DEPTH = 64  # nesting of dicts, lists and tuples
-MAX_MEMBERS = 100_000  # members of the zip archive
-MAX_EXPANSION = 4  # bytes read per byte of file (np.savez stores members uncompressed)
-MIN_BUDGET = 1 << 20  # ...but at least this many, for tiny files
+MAX_DEPTH = 64  # nesting of dicts, lists and tuples (the archive's bounds: tinygan.npz)
 STALE_SECONDS = 60  # a temporary file of a save untouched this long was left by a killed save
-
-
-class CheckpointError(ValueError):
-    """A file that cannot be read as a tinygan checkpoint (truncated, corrupted or foreign)."""
 
 
 # ----------------------------------------------------------------------------------------------
@@ -194,95 +185,6 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
 # ----------------------------------------------------------------------------------------------
 
 
-def _open_regular(path: str) -> Any:
-    """``path`` opened for reading, if it is a regular file: never waits on a FIFO, never reads
-    a device such as /dev/zero without end (both are refused)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        raise FileNotFoundError(f"tinygan.load: no checkpoint at {path!r} (no such file)") from None
-    kind = stat.S_IFMT(os.fstat(fd).st_mode)
-    if kind != stat.S_IFREG:
-        os.close(fd)
-        what = {stat.S_IFDIR: "a folder", stat.S_IFIFO: "a FIFO (named pipe)",
-                stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
-                stat.S_IFSOCK: "a socket"}.get(kind, "not a regular file")
-        raise CheckpointError(f"{path!r} is {what}, not a checkpoint file")
-    return os.fdopen(fd, "rb")
-
-
-def _open_zip(f: Any, path: str) -> zipfile.ZipFile:
-    """The zip archive in ``f``, or a CheckpointError saying what the file is instead."""
-    head = f.read(4)
-    if not head:
-        raise CheckpointError(f"{path!r} is empty: not a tinygan checkpoint (an interrupted "
-                              "copy?)")
-    f.seek(0)
-    try:
-        zf = zipfile.ZipFile(f)
-    except zipfile.BadZipFile as exc:
-        if head == b"PK\x03\x04":  # starts like a zip, but its directory (at the end) is gone
-            raise CheckpointError(f"{path!r} is truncated or corrupted: it starts like a "
-                                  f".npz archive but cannot be read ({exc})") from None
-        raise CheckpointError(f"{path!r} is not a tinygan checkpoint: it is not an .npz (zip) "
-                              "archive") from None
-    except Exception as exc:  # a corrupted directory can raise many kinds of error
-        raise CheckpointError(f"{path!r} is corrupted: its zip structure cannot be read "
-                              f"({type(exc).__name__}: {exc})") from None
-    if len(zf.infolist()) > MAX_MEMBERS:
-        zf.close()
-        raise CheckpointError(f"{path!r} has {len(zf.infolist())} members, more than the "
-                              f"{MAX_MEMBERS} a checkpoint may have")
-    return zf
-
-
-class _Reader:
-    """Reads members of one archive as arrays, within a budget of decompressed bytes."""
-
-    def __init__(self, zf: zipfile.ZipFile, path: str, file_size: int) -> None:
-        self.zf, self.path = zf, path
-        self.members = {info.filename: info for info in zf.infolist()}
-        self.budget = max(MIN_BUDGET, MAX_EXPANSION * file_size)
-        self.file_size = file_size
-
-    def names(self) -> list[str]:
-        return [n[:-4] if n.endswith(".npy") else n for n in self.members]
-
-    def array(self, name: str) -> numpy.ndarray:
-        info = self.members[name + ".npy"]
-        if info.file_size > self.budget:
-            raise CheckpointError(
-                f"{self.path!r}: member {name!r} would unpack to {info.file_size} bytes, more "
-                f"than a {self.file_size}-byte checkpoint can hold (a zip bomb, or a corrupted "
-                "directory)")
-        self.budget -= info.file_size
-        try:
-            with self.zf.open(info) as member:
-                raw = member.read()
-        except zipfile.BadZipFile as exc:
-            if "CRC" in str(exc):
-                raise CheckpointError(f"{self.path!r} is corrupted: member {name!r} fails its "
-                                      "CRC check") from None
-            raise CheckpointError(f"{self.path!r} is corrupted: member {name!r} cannot be read "
-                                  f"({exc})") from None
-        buffer = io.BytesIO(raw)
-        version = npy_format.read_magic(buffer)
-        if version not in ((1, 0), (2, 0)):
-            raise ValueError(f"member {name!r} is a .npy file of version {version}")
-        read_header = (npy_format.read_array_header_1_0 if version == (1, 0)
-                       else npy_format.read_array_header_2_0)
-        shape, _, dtype = read_header(buffer)
-        if dtype.hasobject:
-            raise ValueError(f"member {name!r} is an array of Python objects, which only pickle "
-                             "could read; refused (allow_pickle=False), nothing was unpickled")
-        nbytes = int(numpy.prod(shape, dtype=numpy.int64)) * dtype.itemsize
-        if nbytes != len(raw) - buffer.tell():
-            raise ValueError(f"member {name!r} declares shape {shape} of {dtype} ({nbytes} "
-                             f"bytes) but holds {len(raw) - buffer.tell()} bytes of data")
-        buffer.seek(0)
-        return npy_format.read_array(buffer, allow_pickle=False)
-
-
 def _unflatten(node: Any, read: Any, path: str, depth: int = 0) -> Any:
     """Rebuild the object that ``_flatten`` described by ``node``; ``read(name)`` gives an
     array member. Nesting deeper than ``MAX_DEPTH`` is refused (no recursion without end)."""
@@ -306,7 +208,7 @@ def _unflatten(node: Any, read: Any, path: str, depth: int = 0) -> Any:
     raise CheckpointError(f"{path!r}: malformed manifest entry {str(node)[:80]}")
 
 
-def _manifest(reader: _Reader, path: str) -> dict[str, Any]:
+def _manifest(reader: Reader, path: str) -> dict[str, Any]:
     """The manifest member, checked: format, version, and JSON that is not nested absurdly."""
     if MANIFEST_KEY + ".npy" not in reader.members:
         names = reader.names()
@@ -353,10 +255,10 @@ def load(path: str | os.PathLike[str], device: str | backend.Device | None = Non
     (``map_location`` is PyTorch's name for it). A PyTorch ``.pt``/``.pth`` file is read with
     PyTorch's ``weights_only`` loader (``tinygan/utils/torch_interop.py``).
 
-    Reading is bounded: only a regular file is opened (a FIFO or a device is refused), only
-    the members the manifest names are read (each checked against its CRC-32 and its .npy
-    header), they may unpack to at most ``MAX_EXPANSION`` times the file's size, and the
-    manifest may nest at most ``MAX_DEPTH`` levels.
+    Reading is bounded (``tinygan.npz``): only a regular file is opened (a FIFO or a device
+    is refused), only the members the manifest names are read (each checked against its CRC-32
+    and its .npy header), they may unpack to at most 4 times the file's size, and the manifest
+    may nest at most ``MAX_DEPTH`` levels.
 
     Raises:
         FileNotFoundError: no file at ``path``.
@@ -366,15 +268,15 @@ def load(path: str | os.PathLike[str], device: str | backend.Device | None = Non
     path = os.fspath(path)
     if map_location is not None and not callable(map_location):  # a callable: keep on host
         device = map_location
-    with _open_regular(path) as f:
+    with open_regular(path) as f:
         if f.read(2) == TORCH_LEGACY_HEAD:  # a PyTorch .pt/.pth of before 1.6: a pickle stream
             return _load_torch(path, device)
         f.seek(0)
         size = os.fstat(f.fileno()).st_size
-        with _open_zip(f, path) as zf:
+        with open_zip(f, path) as zf:
             if any(n == "data.pkl" or n.endswith("/data.pkl") for n in zf.namelist()):
                 return _load_torch(path, device)  # a PyTorch .pt/.pth: torch.save's zip
-            reader = _Reader(zf, path, size)
+            reader = Reader(zf, path, size)
             try:
                 manifest = _manifest(reader, path)
 

@@ -97,8 +97,8 @@ def _where_to_put(folder: Path) -> str:
     names = ", ".join(f.name + ".gz" for f in _FILES.values())
     return (
         f"put the four MNIST files ({names}; gzipped or not) in {folder}, or in any folder "
-        f"named by the TINYGAN_DATA environment variable or passed as root=; they can be "
-        f"fetched by hand from {MIRRORS[0]}"
+        f"named by the TINYGAN_DATA environment variable; they can be fetched by hand from "
+        f"{MIRRORS[0]}"
     )
 
 
