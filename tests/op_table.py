@@ -397,6 +397,10 @@ for _name, _sx, _sw, _kw in CONVS_T:
          lambda T, x, w, b, kw=_kw: T.nn.functional.conv_transpose2d(x, w, b, **kw),
          draw((normal, _sx), (normal, _sw), (normal, (_sw[1],))))
 
+EMBED_IDX = np.array([[0, 2, 2], [4, 1, 0]])  # row 2 and row 0 looked up twice: their sums
+case("embedding", lambda w: F.embedding(EMBED_IDX, w), lambda w: w[EMBED_IDX],
+     lambda T, w: T.nn.functional.embedding(T.from_numpy(EMBED_IDX), w), draw((normal, (5, 3))))
+
 
 def _layer_norm_np(x: np.ndarray, w: Any, b: Any, k: int) -> np.ndarray:
     axes = tuple(range(x.ndim - k, x.ndim))
@@ -449,5 +453,5 @@ OPS_COVERED = sorted({
     "matmul", "sum", "mean", "max", "min", "var", "reshape", "transpose", "permute", "getitem",
     "concatenate", "stack", "pad", "where", "clip", "maximum", "minimum", "relu", "leaky_relu",
     "tanh", "sigmoid", "softplus", "log_sigmoid", "bce_with_logits", "astype", "linear",
-    "conv2d", "conv_transpose2d", "layer_norm", "batch_norm",
+    "conv2d", "conv_transpose2d", "layer_norm", "batch_norm", "embedding",
 })

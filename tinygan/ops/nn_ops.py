@@ -14,6 +14,7 @@ from tinygan.autograd.function import Context, Function
 from tinygan.autograd.tensor import Tensor
 from tinygan.ops import checks
 from tinygan.ops.linalg import matmul
+from tinygan.ops.shape import ScatterAdd
 
 __all__ = ["DropoutFn", "EmbeddingFn", "LinearFn", "dropout", "embedding", "linear"]
 
@@ -140,6 +141,16 @@ class EmbeddingFn(Function):
         gw = summed.reshape(rows, dim).astype(grad.dtype)
         if ctx.padding_idx is not None:
             gw[ctx.padding_idx] = 0
+        return gw, None, None
+
+    @staticmethod
+    def backward_graph(ctx: Context, grad: Tensor, weight: Tensor, indices: Any,
+                       padding_idx: int | None) -> tuple[Any, None, None]:
+        gw = ScatterAdd.apply(grad, weight.shape, indices)  # the rows of G added at their index
+        if padding_idx is not None:
+            keep = backend.get_array_module(weight.data).ones((weight.shape[0], 1), grad.dtype)
+            keep[padding_idx] = 0
+            gw = gw * Tensor(keep)
         return gw, None, None
 
 
