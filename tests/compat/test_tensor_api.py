@@ -234,3 +234,16 @@ def test_add_module_builds_a_sequential_as_torch():
                                theirs(real.tensor(x)).detach().numpy(), rtol=1e-12)
     with pytest.raises(TypeError, match="not a Module"):
         ours.add_module("x", 3)
+
+
+def test_one_hot_and_normal_with_tensor_arguments():
+    real = pytest.importorskip("torch")
+    labels = np.array([2, 0, 1, 2])
+    np.testing.assert_array_equal(
+        torch.nn.functional.one_hot(torch.tensor(labels), 4).numpy(),
+        real.nn.functional.one_hot(real.tensor(labels), 4).numpy())
+    assert torch.nn.functional.one_hot(torch.tensor(labels)).shape == (4, 3)
+    torch.manual_seed(0)
+    mean = torch.full((3000,), 2.0, dtype=np.float64)
+    z = torch.normal(mean, 0.5)
+    assert z.dtype == np.float64 and abs(z.numpy().mean() - 2.0) < 0.05
