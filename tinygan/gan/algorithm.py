@@ -119,14 +119,13 @@ class GAN:
         for name, m in (("generator", generator), ("discriminator", discriminator)):
             if not isinstance(m, Module):
                 raise TypeError(f"GAN: {name} must be a tinygan.nn.Module, got {type(m).__name__}")
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise ValueError(f"GAN: k (discriminator steps per generator step) must be an "
-                             f"integer >= 1, got {k!r}")
+        for name, v in (("k (discriminator steps per generator step)", k),
+                        ("latent_dim", latent_dim)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"GAN: {name} must be an integer >= 1, got {v!r}")
         if generator_loss not in GENERATOR_LOSSES:
             raise ValueError(f"GAN: generator_loss must be one of {GENERATOR_LOSSES}, got "
                              f"{generator_loss!r}")
-        if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
-            raise ValueError(f"GAN: latent_dim must be a positive integer, got {latent_dim!r}")
         self.generator, self.discriminator = generator, discriminator
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
         self.latent_dim, self.k, self.generator_loss = latent_dim, k, generator_loss
@@ -268,16 +267,12 @@ class GAN:
             callbacks: Sequence[Any] = (), progress: bool = True) -> dict[str, numpy.ndarray]:
         """Run ``steps`` more steps of Algorithm 1 and return the whole history.
 
-        Args:
-            data: where real batches come from: a distribution with ``.sample(n, device=...)``
-                (e.g. ``tinygan.data.Gaussian1D()``; needs ``batch_size``), an iterator of
-                batches (e.g. ``tinygan.data.infinite_batches(images, 128)``), or a function
-                returning a batch. k batches are drawn per step.
-            steps: how many steps to run.
-            batch_size: samples per batch, for a distribution.
-            callbacks: functions ``callback(gan, record)`` called after every step; one that
-                returns True stops training.
-            progress: show a tqdm progress bar with L_D, L_G, D(x) and D(G(z)).
+        ``data`` gives the real batches (k per step): a distribution with ``.sample(n,
+        device=...)`` such as ``tinygan.data.Gaussian1D()`` (then ``batch_size`` is needed), an
+        iterator of batches (``tinygan.data.infinite_batches(images, 128)``), or a function
+        returning one. ``callbacks`` are called as ``callback(gan, record)`` after every step;
+        one that returns True stops training. ``progress`` shows a tqdm bar with L_D, L_G,
+        D(x) and D(G(z)).
 
         Raises:
             NonFiniteLossError: a loss, gradient, parameter or optimizer state became NaN or
