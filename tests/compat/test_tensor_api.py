@@ -247,3 +247,17 @@ def test_one_hot_and_normal_with_tensor_arguments():
     mean = torch.full((3000,), 2.0, dtype=np.float64)
     z = torch.normal(mean, 0.5)
     assert z.dtype == np.float64 and abs(z.numpy().mean() - 2.0) < 0.05
+
+
+def test_linspace_eye_randperm_transpose_reshape_as_torch():
+    real = pytest.importorskip("torch")
+    np.testing.assert_allclose(torch.linspace(-1, 1, 7).numpy(), real.linspace(-1, 1, 7).numpy(),
+                               atol=1e-7)
+    np.testing.assert_array_equal(torch.eye(3, 2).numpy(), real.eye(3, 2).numpy())
+    torch.manual_seed(0)
+    perm = torch.randperm(10)
+    assert perm.dtype == np.int64 and sorted(perm.tolist()) == list(range(10))
+    a = np.arange(24.0).reshape(2, 3, 4)
+    np.testing.assert_array_equal(torch.transpose(torch.tensor(a), 0, 2).numpy(),
+                                  real.transpose(real.tensor(a), 0, 2).numpy())
+    assert torch.reshape(torch.tensor(a), (6, 4)).shape == (6, 4)

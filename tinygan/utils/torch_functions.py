@@ -27,10 +27,11 @@ from tinygan.autograd.tensor_api import TensorType
 
 __all__ = [
     "BoolTensor", "ByteTensor", "DoubleTensor", "FloatTensor", "IntTensor", "LongTensor",
-    "argmax", "bool", "clamp", "device", "double", "empty", "flatten", "float", "float16",
-    "float32", "float64", "from_numpy", "full_like", "int", "int32", "int64", "is_tensor", "long",
-    "max", "mean", "min", "mm", "normal", "numel", "rand_like", "randint", "randn_like", "sigmoid",
-    "squeeze", "std", "sum", "tanh", "uint8", "unsqueeze", "var",
+    "argmax", "bool", "clamp", "device", "double", "empty", "eye", "flatten", "float", "float16",
+    "float32", "float64", "from_numpy", "full_like", "int", "int32", "int64", "is_tensor",
+    "linspace", "long", "max", "mean", "min", "mm", "normal", "numel", "rand_like", "randint",
+    "randn_like", "randperm", "reshape", "sigmoid", "squeeze", "std", "sum", "tanh", "transpose",
+    "uint8", "unsqueeze", "var",
 ]
 
 # dtypes under PyTorch's names (NumPy's dtypes)
@@ -149,6 +150,14 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # 
     return input.reshape(input.shape[:start_dim] + (-1,) + input.shape[end + 1:])
 
 
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
+    return input.swapaxes(dim0, dim1)
+
+
+def reshape(input: Tensor, shape: Any) -> Tensor:  # noqa: A002
+    return input.reshape(shape)
+
+
 def squeeze(input: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
     return input.squeeze(dim)
 
@@ -168,6 +177,24 @@ def empty(*size: Any, dtype: Any = None, device: Any = None,  # noqa: A002
           requires_grad: bool = False) -> Tensor:
     """PyTorch leaves ``empty``'s values undefined; here they are zeros."""
     return zeros(*_size(size), dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
+             device: Any = None) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included."""
+    xp = backend.get_device(device).xp
+    dt = dtype or backend.get_default_dtype()
+    return Tensor(xp.linspace(start, end, builtins.int(steps), dtype=dt))
+
+
+def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None) -> Tensor:
+    xp = backend.get_device(device).xp
+    return Tensor(xp.eye(n, m, dtype=dtype or backend.get_default_dtype()))
+
+
+def randperm(n: int, *, device: Any = None) -> Tensor:
+    """A random order of 0 .. n-1 (int64) from the seeded generator."""
+    return Tensor(backend.generator(device).permutation(builtins.int(n)).astype(numpy.int64))
 
 
 def normal(mean: Any, std: Any, size: Any = None, *, device: Any = None) -> Tensor:
