@@ -4,7 +4,9 @@ A Tensor holds ``.data``, an array of the active array module (NumPy, or CuPy on
 is the result of an op on tensors that require gradients, it also holds ``_node``: the op, what
 the op saved for its backward pass, and the op's inputs. Those nodes form the computation graph;
 ``backward()`` walks it from the output back to the leaves (the tensors you made yourself, such
-as parameters) and leaves dL/dx in each leaf's ``.grad``.
+as parameters) and leaves dL/dx in each leaf's ``.grad``; the walk itself, two short functions,
+is in ``graph.py``. Each operator (``__mul__``, ``sum`` ...) calls its op's function in
+``tinygan/ops``, which checks the inputs and calls the op's ``Function``.
 
     >>> x = tinygan.tensor([1.0, 2.0, 3.0], requires_grad=True)
     >>> y = (x * x).sum()        # y = sum x_i^2

@@ -38,7 +38,8 @@ class _BatchNorm(Module):
                  affine: bool = True, track_running_stats: bool = True, device: Any = None,
                  dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
-        self.num_features, self.eps, self.momentum = int(num_features), float(eps), momentum
+        self.num_features = checks.positive_int(num_features, "num_features", type(self).__name__)
+        self.eps, self.momentum = float(eps), momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         c = self.num_features
         self.weight = empty_parameter((c,), device, dtype) if affine else None

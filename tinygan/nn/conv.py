@@ -31,7 +31,8 @@ class _ConvNd(Module):
         if padding_mode != "zeros":
             raise ValueError(f"{name}: only padding_mode='zeros' is implemented, got "
                              f"{padding_mode!r}")
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.in_channels = checks.positive_int(in_channels, "in_channels", name)
+        self.out_channels = checks.positive_int(out_channels, "out_channels", name)
         self.kernel_size = int_pair(kernel_size, "kernel_size", name)
         self.stride = int_pair(stride, "stride", name)
         self.padding = int_pair(padding, "padding", name)

@@ -19,6 +19,7 @@ from tinygan.autograd.tensor import Tensor
 from tinygan.nn import init
 from tinygan.nn.linear import empty_parameter
 from tinygan.nn.module import Module
+from tinygan.ops import checks
 from tinygan.ops.normalization import layer_norm
 
 __all__ = ["LayerNorm"]
@@ -37,7 +38,8 @@ class LayerNorm(Module):
                  dtype: Any = None) -> None:
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
-        self.normalized_shape = tuple(int(n) for n in shape)
+        self.normalized_shape = tuple(checks.positive_int(n, "normalized_shape", "LayerNorm")
+                                      for n in shape)
         self.eps, self.elementwise_affine = float(eps), elementwise_affine
         affine = elementwise_affine
         self.weight = empty_parameter(self.normalized_shape, device, dtype) if affine else None

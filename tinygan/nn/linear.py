@@ -32,7 +32,8 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
-        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.in_features = checks.positive_int(in_features, "in_features", "Linear")
+        self.out_features = checks.positive_int(out_features, "out_features", "Linear")
         self.weight = empty_parameter((self.out_features, self.in_features), device, dtype)
         self.bias = empty_parameter((self.out_features,), device, dtype) if bias else None
         self.reset_parameters()

@@ -146,6 +146,13 @@ def input_shape(who: str, input: Tensor, *layouts: tuple[Any, ...]) -> None:
     raise ValueError(f"{who}: expected input of shape {expected}, got {tuple(input.shape)}")
 
 
+def positive_int(value: Any, name: str, who: str) -> int:
+    """``value`` as an int if it is an integer >= 1 (not a bool), else a ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value < 1:
+        raise ValueError(f"{who}: {name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
 def int_pair(value: Any, name: str, op: str) -> tuple[int, int]:
     """An int or a pair of ints as a pair (stride=2 means (2, 2)); a TypeError naming ``op``."""
     if isinstance(value, int):

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tinygan.ops import checks
+
 __all__ = ["LinearLR"]
 
 
@@ -30,12 +32,9 @@ class LinearLR:
         if not 0.0 < start_factor <= 1.0 or not 0.0 <= end_factor <= 1.0:
             raise ValueError(f"LinearLR: start_factor must be in (0, 1] and end_factor in [0, 1], "
                              f"got {start_factor} and {end_factor}")
-        if isinstance(total_iters, bool) or not isinstance(total_iters, int) or total_iters < 1:
-            raise ValueError(f"LinearLR: total_iters must be a positive integer, got "
-                             f"{total_iters!r}")
+        self.total_iters = checks.positive_int(total_iters, "total_iters", "LinearLR")
         self.optimizer = optimizer
         self.start_factor, self.end_factor = float(start_factor), float(end_factor)
-        self.total_iters = total_iters
         self.base_lrs = [group["lr"] for group in optimizer.param_groups]
         self.last_epoch = 0
         self._apply()
