@@ -91,7 +91,7 @@ class ParameterData(numpy.ndarray):
         self[...] = values_of(src, self)
         return self
 
-    def clamp_(self, min: Any = None, max: Any = None) -> ParameterData:  # noqa: A002
+    def clamp_(self, min: Any = None, max: Any = None) -> ParameterData:
         numpy.clip(self, min, max, out=self)
         return self
 

@@ -91,7 +91,7 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
                "bool": "BoolTensor"}
 
 
-def Variable(data: Any, requires_grad: bool = False, volatile: bool = False) -> Any:  # noqa: N802
+def Variable(data: Any, requires_grad: bool = False, volatile: bool = False) -> Any:
     """PyTorch's old ``Variable(x)``: since PyTorch 0.4 it is the Tensor itself, and so here.
 
     ``Variable(x, requires_grad=True)`` marks the tensor as needing gradients and returns it.
@@ -190,7 +190,7 @@ class TensorAPI:
         return self.astype(self.dtype)
 
     # -- reductions and maths under PyTorch's names ----------------------------------------------
-    def clamp(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+    def clamp(self, min: Any = None, max: Any = None) -> Any:
         return self.clip(min, max)
 
     def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, **torch_kw: Any) -> Any:
@@ -294,7 +294,7 @@ class TensorAPI:
         self.data[...] = values_of(src, self.data)
         return self
 
-    def clamp_(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+    def clamp_(self, min: Any = None, max: Any = None) -> Any:
         check_writable(self, "clamp_")
         xp = backend.get_array_module(self.data)
         xp.clip(self.data, min, max, out=self.data)

@@ -21,7 +21,7 @@ def _per_channel(p: Tensor, ndim: int) -> Tensor:
     return p.reshape((1, -1) + (1,) * (ndim - 2)) if ndim >= 2 else p
 
 
-def instance_norm(input: Tensor, weight: Tensor | None = None,  # noqa: A002
+def instance_norm(input: Tensor, weight: Tensor | None = None,
                   bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """y = (x - mean) / sqrt(var + eps) * weight + bias, the statistics of each sample and
     channel over its own positions (axes 2, ...; biased variance, as PyTorch).
@@ -41,13 +41,13 @@ def instance_norm(input: Tensor, weight: Tensor | None = None,  # noqa: A002
     return out
 
 
-def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """max(0, x) + a min(0, x) = relu(x) - a relu(-x), with a learned slope a per channel
     (``weight`` of shape (C,) or (1,)). df/da = min(0, x)."""
     return ops.relu(input) - _per_channel(weight, input.ndim) * ops.relu(-input)
 
 
-def dropout2d(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # noqa: A002
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     """Zero whole channels: each (n, c) feature map is kept with probability 1 - p (and scaled
     by 1 / (1 - p)) or zeroed, the mask drawn from the seeded generator.
 

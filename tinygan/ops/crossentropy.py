@@ -88,7 +88,7 @@ class BinaryCrossEntropy(Function):
         return grad * (p - y) / ops.maximum(p * (1.0 - p), 1e-12), None  # the same, recorded
 
 
-def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
+def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
                          reduction: str = "mean") -> Tensor:
     """PyTorch's ``F.binary_cross_entropy``: the mean of -[y log p + (1 - y) log(1 - p)] over
     all elements, on probabilities p (see the module docstring). ``weight`` scales each term."""
@@ -102,30 +102,30 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa
     return reduce(loss, reduction, "binary_cross_entropy")
 
 
-def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """mean (x - y)^2 (PyTorch's ``MSELoss``)."""
     diff = input - _target(target, input, "mse_loss")
     return reduce(diff * diff, reduction, "mse_loss")
 
 
-def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """mean |x - y| (PyTorch's ``L1Loss``)."""
     return reduce(ops.abs(input - _target(target, input, "l1_loss")), reduction, "l1_loss")
 
 
-def log_softmax(input: Tensor, dim: int = 1) -> Tensor:  # noqa: A002
+def log_softmax(input: Tensor, dim: int = 1) -> Tensor:
     """a - m - log sum exp(a - m) along ``dim`` (m = the max, held constant)."""
     m = Tensor(input.data.max(axis=dim, keepdims=True))  # a constant: no gradient through it
     shifted = input - m
     return shifted - ops.log(ops.sum(ops.exp(shifted), dim, keepdims=True))
 
 
-def softmax(input: Tensor, dim: int = 1) -> Tensor:  # noqa: A002
+def softmax(input: Tensor, dim: int = 1) -> Tensor:
     """exp(log_softmax(a)): non-negative, summing to 1 along ``dim``."""
     return ops.exp(log_softmax(input, dim))
 
 
-def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """-log p[n, target[n]]: the log-probability of each sample's class, negated.
 
     Shapes: input (N, C) or (N, C, d1, ...) of log-probabilities, target (N) or (N, d1, ...)
@@ -149,7 +149,7 @@ def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # 
     return reduce(-picked.reshape(labels.shape), reduction, "nll_loss")
 
 
-def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """PyTorch's ``F.cross_entropy`` on class scores (logits) along axis 1: ``nll_loss`` of
     ``log_softmax``; with a float target of the input's shape (class probabilities),
     -sum_c y_c log_softmax(a)_c per sample."""

@@ -13,7 +13,7 @@ from typing import Any
 from tinygan import backend
 from tinygan.autograd.function import Context, Function, unbroadcast
 from tinygan.autograd.tensor import Tensor
-from tinygan.ops.checks import broadcast_shape, torch_axis  # noqa: F401 (reduce uses it)
+from tinygan.ops.checks import broadcast_shape
 from tinygan.ops.shape import reshape
 
 __all__ = ["Expand", "expand", "repeat"]

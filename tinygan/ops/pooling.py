@@ -59,20 +59,20 @@ def pool_windows(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any =
     return ops.stack(slices, axis=4)
 
 
-def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None,  # noqa: A002
+def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None,
                padding: Any = 0) -> Tensor:
     """y[n, c, i, j] = max over the window at (i s, j s) of x (padding counts as -inf)."""
     return ops.max(pool_windows(input, kernel_size, stride, padding, float("-inf")), axis=4)
 
 
-def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None,  # noqa: A002
+def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None,
                padding: Any = 0) -> Tensor:
     """y[n, c, i, j] = mean over the window at (i s, j s) of x (zero padding counted, as
     PyTorch's default ``count_include_pad=True``)."""
     return ops.mean(pool_windows(input, kernel_size, stride, padding, 0.0), axis=4)
 
 
-def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     """Mean-pool to ``output_size``; the input's size must be a multiple of it (then the
     windows are PyTorch's: k = H / H_out, stride k)."""
     oh, ow = _pair(output_size, "output_size")

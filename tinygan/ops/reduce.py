@@ -12,8 +12,8 @@ from typing import Any
 from tinygan import backend
 from tinygan.autograd.function import Context, Function
 from tinygan.autograd.tensor import Tensor
-from tinygan.ops.checks import normalize_axis
-from tinygan.ops.expand import Expand, torch_axis
+from tinygan.ops.checks import normalize_axis, torch_axis
+from tinygan.ops.expand import Expand
 
 
 def _expand(grad: Any, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Any:

@@ -69,7 +69,7 @@ def _resize_axis(x: Tensor, axis: int, n_out: int, scale: float | None, mode: st
     return gather_axis(x, axis, i0) * (1.0 - w1) + gather_axis(x, axis, i1) * w1
 
 
-def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,  # noqa: A002
+def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
                 mode: str = "nearest", align_corners: bool | None = None) -> Tensor:
     """Resize the (H, W) grid of an (N, C, H, W) input, as ``F.interpolate``.
 
@@ -108,7 +108,7 @@ def _pad_index(n: int, before: int, after: int, mode: str) -> numpy.ndarray:
     return numpy.where(p > n - 1, 2 * (n - 1) - p, p)  # and at the last
 
 
-def pad_torch(input: Tensor, pad: Any, mode: str = "constant",  # noqa: A002
+def pad_torch(input: Tensor, pad: Any, mode: str = "constant",
               value: float = 0.0) -> Tensor:
     """PyTorch's ``F.pad``: ``pad`` = (left, right, top, bottom, ...) from the last axis back.
 
