@@ -40,6 +40,7 @@ ROOT = make_course.ROOT
 OUT = ROOT / "docs" / "notebooks"
 KERNEL = "python3"
 STYLE = re.compile(r"<style[^>]*>.*?</style>\s*", re.S)
+CSS_SEPARATOR = "\n/* -- */\n"
 
 
 def _env(fast: bool) -> dict[str, str]:
@@ -79,8 +80,14 @@ def write_pages(nb: nbformat.NotebookNode, name: str, out: Path, max_mb: float) 
     out.mkdir(parents=True, exist_ok=True)
     html, _ = HTMLExporter(template_name="lab").from_notebook_node(
         nb, resources={"metadata": {"name": Path(name).stem}})
-    css = "\n".join(re.findall(r"<style[^>]*>(.*?)</style>", html, re.S))
-    (out / "notebook.css").write_text(css, encoding="utf-8")
+    # One style sheet for all pages: the blocks already there, and any this page adds (a page
+    # with widgets or an animation brings styles of its own).
+    sheet = out / "notebook.css"
+    blocks = sheet.read_text(encoding="utf-8").split(CSS_SEPARATOR) if sheet.is_file() else []
+    for block in re.findall(r"<style[^>]*>(.*?)</style>", html, re.S):
+        if block not in blocks:
+            blocks.append(block)
+    sheet.write_text(CSS_SEPARATOR.join(blocks), encoding="utf-8")
     html = STYLE.sub("", html).replace(
         "</head>", '<link rel="stylesheet" href="notebook.css">\n</head>', 1)
     written = [out / name, out / f"{Path(name).stem}.html"]

@@ -101,3 +101,15 @@ def test_the_published_copies_are_of_the_current_lessons() -> None:
         assert (published / f"{copy.stem}.html").is_file()
         assert times[copy.name]["published"] == "full", f"{copy.name} was published in fast mode"
         assert times[copy.name]["full_s"] > 0 and times[copy.name]["fast_s"] > 0
+
+
+def test_the_style_sheet_keeps_every_page_s_styles_once(tmp_path: Path) -> None:
+    publish = _publish()
+    (tmp_path / "notebook.css").write_text(".from-another-page { color: red }")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 99")]
+    publish.write_pages(nb, "99_a.ipynb", tmp_path, max_mb=3)
+    once = (tmp_path / "notebook.css").read_text()
+    publish.write_pages(nb, "99_b.ipynb", tmp_path, max_mb=3)
+    assert (tmp_path / "notebook.css").read_text() == once
+    assert once.startswith(".from-another-page { color: red }") and len(once) > 1000
