@@ -261,3 +261,11 @@ def test_linspace_eye_randperm_transpose_reshape_as_torch():
     np.testing.assert_array_equal(torch.transpose(torch.tensor(a), 0, 2).numpy(),
                                   real.transpose(real.tensor(a), 0, 2).numpy())
     assert torch.reshape(torch.tensor(a), (6, 4)).shape == (6, 4)
+
+
+def test_assigning_a_tensor_to_parameter_data_stores_its_array():
+    lin = nn.Linear(2, 2, device="cpu")
+    lin.weight.data = torch.ones(2, 2)
+    assert type(lin.weight.data) is not torch.Tensor and lin.weight.numpy().sum() == 4.0
+    lin.weight.data = lin.weight.data * 0.5
+    assert lin(torch.ones(1, 2, device="cpu")).shape == (1, 2) and lin.weight.numpy().max() == 0.5

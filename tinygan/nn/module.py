@@ -60,6 +60,10 @@ class Parameter(Tensor):
 
 
 def _plain(value: Any) -> Any:
+    """What ``Parameter.data = value`` stores: the array (``p.data = other_tensor`` too, as
+    PyTorch allows), never the ParameterData view."""
+    if isinstance(value, Tensor):
+        value = value.data
     return value.view(numpy.ndarray) if isinstance(value, ParameterData) else value
 
 
