@@ -451,3 +451,19 @@ def test_a_failed_run_leaves_no_empty_samples_folder_and_speaks_cli(tmp_path, ca
     assert "not found in" in err and "--data DIR or TINYGAN_DATA" in err
     assert "root=" not in err
     assert out.is_dir() and not (out / "samples").exists()
+
+
+@pytest.mark.parametrize("cores, load, expected", [(8, 0.0, 4), (8, 5.2, 3), (2, 8.9, 1)])
+def test_mnist_uses_the_idle_cores_up_to_four(monkeypatch, cores, load, expected):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    before = threadpoolctl.threadpool_info()
+    for name in cli.common.BLAS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    try:
+        line = cli.common.blas_threads("mlp-mnist", None)
+    finally:
+        threadpoolctl.threadpool_limits(limits={i["prefix"]: i["num_threads"] for i in before})
+    assert line == (f"BLAS threads: {expected} ({cores} cores at load {load:.1f}, at most 4 "
+                    "used; --threads N to change)")

@@ -57,8 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tinygan {tinygan.__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     setups = ", ".join(models.SETUPS)
-    threads = ("BLAS threads (default: 1 for the toy set-ups, up to 4 for MNIST, or what "
-               "OPENBLAS_NUM_THREADS says)")
+    threads = ("BLAS threads (default: 1 for the toy set-ups; for MNIST up to 4 of the "
+               "idle cores; or what OPENBLAS_NUM_THREADS says)")
 
     train = commands.add_parser("train", help="train a reference set-up", epilog=EXIT_STATUSES,
                                 formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -74,7 +74,8 @@ def blas_threads(setup_name: str | None, threads: int | None) -> str:
     ``--threads N`` wins; else a ``*_NUM_THREADS`` variable the user set is kept; else the
     set-up decides: the toy set-ups multiply matrices of at most 512 x 256, which one thread does
     faster than several (threads wait for each other, and on a busy machine for the other
-    programs: ring2d ran 6x slower with two), MNIST's are large enough to share among up to 4.
+    programs: ring2d ran 6x slower with two), MNIST's are large enough to share among up to 4
+    of the cores the machine's load leaves idle (at least one).
     """
     from threadpoolctl import threadpool_limits
 
@@ -86,10 +87,11 @@ def blas_threads(setup_name: str | None, threads: int | None) -> str:
             return f"BLAS threads: {os.environ[given]} (from {given}; --threads N to change)"
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
             os.cpu_count() or 1)
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
         toy = setup_name in ("gauss1d", "ring2d", "grid2d")
-        threads = 1 if toy else min(4, cores)
+        threads = 1 if toy else max(1, min(4, cores - round(load)))
         why = (f"{setup_name}'s matrices are small" if toy
-               else f"{cores} cores here, at most 4 used")
+               else f"{cores} cores at load {load:.1f}, at most 4 used")
     threadpool_limits(limits=threads, user_api="blas")
     return f"BLAS threads: {threads} ({why}; --threads N to change)"
 
