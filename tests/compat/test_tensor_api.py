@@ -269,3 +269,10 @@ def test_assigning_a_tensor_to_parameter_data_stores_its_array():
     assert type(lin.weight.data) is not torch.Tensor and lin.weight.numpy().sum() == 4.0
     lin.weight.data = lin.weight.data * 0.5
     assert lin(torch.ones(1, 2, device="cpu")).shape == (1, 2) and lin.weight.numpy().max() == 0.5
+
+
+def test_norm_of_zero_has_the_nan_gradient_the_readme_names():
+    x = torch.zeros(3, requires_grad=True, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x.norm().backward()
+    assert np.isnan(x.grad).all()
