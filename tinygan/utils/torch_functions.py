@@ -193,8 +193,10 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None) 
 
 
 def randperm(n: int, *, device: Any = None) -> Tensor:
-    """A random order of 0 .. n-1 (int64) from the seeded generator."""
-    return Tensor(backend.generator(device).permutation(builtins.int(n)).astype(numpy.int64))
+    """A random order of 0 .. n-1 (int64): the ranks of n uniform draws from the seeded
+    generator (the same on NumPy and CuPy)."""
+    u = backend.rand((builtins.int(n),), dtype=numpy.float64, device=device)
+    return Tensor(backend.get_array_module(u).argsort(u).astype(numpy.int64))
 
 
 def normal(mean: Any, std: Any, size: Any = None, *, device: Any = None) -> Tensor:
