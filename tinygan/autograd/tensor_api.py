@@ -17,7 +17,7 @@ defined, documented and gradient-checked in ``tinygan.ops``: nothing here comput
 The in-place fills (``fill_``, ``zero_``, ``normal_``, ``uniform_``, ``copy_``, ``clamp_``)
 write into ``.data``. As in PyTorch they refuse a tensor that requires a gradient while gradients
 are being recorded (the graph would silently see the new values); wrap them in
-``tinygan.no_grad()``, as ``nn.init`` does.
+``with tinygan.no_grad():``, as PyTorch code that initialises weights in place does.
 
 ``Parameter.data`` gives the raw NumPy array with the same in-place methods
 (``inplace.ParameterData``), so PyTorch's ``m.weight.data.normal_(0.0, 0.02)`` works while
