@@ -94,7 +94,7 @@ from tinygan.serialization import load, save
 from tinygan.utils import backends, cuda
 
 # PyTorch's top-level names (torch.mean, torch.cat(dim=), torch.device, FloatTensor, ...)
-from tinygan.utils.torch_functions import (  # noqa: A004
+from tinygan.utils.torch_functions import (
     BoolTensor,
     ByteTensor,
     DoubleTensor,

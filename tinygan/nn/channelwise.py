@@ -47,7 +47,7 @@ class InstanceNorm2d(Module):
         self.weight = _filled(self.num_features, 1.0, device, dtype) if affine else None
         self.bias = _filled(self.num_features, 0.0, device, dtype) if affine else None
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         if input.ndim != 4 or input.shape[1] != self.num_features:
             raise ValueError(f"InstanceNorm2d({self.num_features}) expects (N, "
                              f"{self.num_features}, H, W), got {input.shape}")
@@ -66,7 +66,7 @@ class PReLU(Module):
         self.num_parameters = int(num_parameters)
         self.weight = _filled(self.num_parameters, float(init), device, dtype)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return prelu(input, self.weight)
 
     def extra_repr(self) -> str:
@@ -83,7 +83,7 @@ class Dropout2d(Module):
             raise ValueError(f"Dropout2d: probability p must be in [0, 1], got {p}")
         self.p, self.inplace = float(p), inplace
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return dropout2d(input, self.p, self.training)
 
     def extra_repr(self) -> str:

@@ -43,7 +43,7 @@ class BCELoss(_Loss):
         super().__init__(reduction)
         self.weight = weight
 
-    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor, target: Any) -> Tensor:
         return crossentropy.binary_cross_entropy(input, target, self.weight, self.reduction)
 
 
@@ -54,21 +54,21 @@ class BCEWithLogitsLoss(_Loss):
         super().__init__(reduction)
         self.weight = weight
 
-    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor, target: Any) -> Tensor:
         return binary_cross_entropy_with_logits(input, target, self.weight, self.reduction)
 
 
 class MSELoss(_Loss):
     """mean (x - y)^2 (the least-squares GAN's loss, with its targets)."""
 
-    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor, target: Any) -> Tensor:
         return crossentropy.mse_loss(input, target, self.reduction)
 
 
 class L1Loss(_Loss):
     """mean |x - y|."""
 
-    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor, target: Any) -> Tensor:
         return crossentropy.l1_loss(input, target, self.reduction)
 
 
@@ -76,12 +76,12 @@ class CrossEntropyLoss(_Loss):
     """-log softmax(a)[target]: class scores (N, C) and integer labels (N), or class
     probabilities of the scores' shape."""
 
-    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor, target: Any) -> Tensor:
         return crossentropy.cross_entropy(input, target, self.reduction)
 
 
 class NLLLoss(_Loss):
     """-logp[target]: log-probabilities (N, C) (a ``log_softmax``) and integer labels (N)."""
 
-    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor, target: Any) -> Tensor:
         return crossentropy.nll_loss(input, target, self.reduction)

@@ -35,7 +35,7 @@ class _Pad2d(Module):
         super().__init__()
         self.padding, self.value = _four(padding), float(value)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return pad_torch(input, self.padding, self.mode, self.value)
 
     def extra_repr(self) -> str:

@@ -32,14 +32,14 @@ class _Pool2d(Module):
 class MaxPool2d(_Pool2d):
     """The largest value of each window (stride defaults to the kernel size)."""
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return pooling.max_pool2d(input, self.kernel_size, self.stride, self.padding)
 
 
 class AvgPool2d(_Pool2d):
     """The mean of each window (zero padding counted, as PyTorch's default)."""
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return pooling.avg_pool2d(input, self.kernel_size, self.stride, self.padding)
 
 
@@ -50,7 +50,7 @@ class AdaptiveAvgPool2d(Module):
         super().__init__()
         self.output_size = output_size
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return pooling.adaptive_avg_pool2d(input, self.output_size)
 
     def extra_repr(self) -> str:

@@ -35,13 +35,13 @@ __all__ = [
 ]
 
 # dtypes under PyTorch's names (NumPy's dtypes)
-float32 = float = numpy.dtype(numpy.float32)  # noqa: A001
+float32 = float = numpy.dtype(numpy.float32)
 float64 = double = numpy.dtype(numpy.float64)
 float16 = numpy.dtype(numpy.float16)
 int64 = long = numpy.dtype(numpy.int64)
-int32 = int = numpy.dtype(numpy.int32)  # noqa: A001
+int32 = int = numpy.dtype(numpy.int32)
 uint8 = numpy.dtype(numpy.uint8)
-bool = numpy.dtype(numpy.bool_)  # noqa: A001
+bool = numpy.dtype(numpy.bool_)
 
 FloatTensor = TensorType("FloatTensor", numpy.float32)
 DoubleTensor = TensorType("DoubleTensor", numpy.float64)
@@ -51,7 +51,7 @@ ByteTensor = TensorType("ByteTensor", numpy.uint8)
 BoolTensor = TensorType("BoolTensor", numpy.bool_)
 
 
-def device(type: str | backend.Device, index: Any = None) -> backend.Device:  # noqa: A002
+def device(type: str | backend.Device, index: Any = None) -> backend.Device:
     """``torch.device("cuda:0")``: tinygan's device of that kind (it uses one GPU, index 0)."""
     if isinstance(type, backend.Device):
         return type
@@ -79,21 +79,21 @@ def numel(x: Tensor) -> int:
 # -- reductions and elementwise functions (torch.mean(x, dim=1) ...) --------------------------
 
 
-def sum(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001,A002
+def sum(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     return ops.sum(input, dim, keepdim)
 
 
-def mean(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+def mean(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     return ops.mean(input, dim, keepdim)
 
 
-def var(input: Tensor, dim: Any = None, unbiased: bool = True,  # noqa: A002
+def var(input: Tensor, dim: Any = None, unbiased: bool = True,
         keepdim: bool = False) -> Tensor:
     """PyTorch's ``torch.var``: unbiased (n - 1) by default, as PyTorch's."""
     return ops.var(input, dim, keepdim, ddof=1 if unbiased else 0)
 
 
-def std(input: Tensor, dim: Any = None, unbiased: bool = True,  # noqa: A002
+def std(input: Tensor, dim: Any = None, unbiased: bool = True,
         keepdim: bool = False) -> Tensor:
     """PyTorch's ``torch.std``: sqrt of the unbiased variance by default, as PyTorch's."""
     return var(input, dim, unbiased, keepdim).sqrt()
@@ -106,7 +106,7 @@ class MaxResult(NamedTuple):
     indices: Tensor
 
 
-def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001,A002
+def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     """``torch.max``: the largest value; with ``dim``, (values, indices) along it; with a second
     tensor, the elementwise maximum."""
     if isinstance(dim, Tensor):
@@ -116,7 +116,7 @@ def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: 
     return MaxResult(ops.max(input, dim, keepdim), input.argmax(dim, keepdim))
 
 
-def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001,A002
+def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     """``torch.min``, as ``max``."""
     if isinstance(dim, Tensor):
         return ops.minimum(input, dim)
@@ -125,44 +125,44 @@ def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: 
     return MaxResult(ops.min(input, dim, keepdim), input.argmin(dim, keepdim))
 
 
-def argmax(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+def argmax(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     return input.argmax(dim, keepdim)
 
 
-def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
     return ops.clip(input, min, max)
 
 
-def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+def sigmoid(input: Tensor) -> Tensor:
     return ops.sigmoid(input)
 
 
-def tanh(input: Tensor) -> Tensor:  # noqa: A002
+def tanh(input: Tensor) -> Tensor:
     return ops.tanh(input)
 
 
-def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
     return ops.matmul(input, mat2)
 
 
-def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     end = end_dim % builtins.max(input.ndim, 1)
     return input.reshape(input.shape[:start_dim] + (-1,) + input.shape[end + 1:])
 
 
-def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     return input.swapaxes(dim0, dim1)
 
 
-def reshape(input: Tensor, shape: Any) -> Tensor:  # noqa: A002
+def reshape(input: Tensor, shape: Any) -> Tensor:
     return input.reshape(shape)
 
 
-def squeeze(input: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
+def squeeze(input: Tensor, dim: int | None = None) -> Tensor:
     return input.squeeze(dim)
 
 
-def unsqueeze(input: Tensor, dim: int) -> Tensor:  # noqa: A002
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
     return input.unsqueeze(dim)
 
 
@@ -173,7 +173,7 @@ def _size(size: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
 
 
-def empty(*size: Any, dtype: Any = None, device: Any = None,  # noqa: A002
+def empty(*size: Any, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     """PyTorch leaves ``empty``'s values undefined; here they are zeros."""
     return zeros(*_size(size), dtype=dtype, device=device, requires_grad=requires_grad)
@@ -211,7 +211,7 @@ def normal(mean: Any, std: Any, size: Any = None, *, device: Any = None) -> Tens
     return z * std + mean
 
 
-def randint(low: Any, high: Any = None, size: Any = None, *, dtype: Any = None,  # noqa: A002
+def randint(low: Any, high: Any = None, size: Any = None, *, dtype: Any = None,
             device: Any = None) -> Tensor:
     """Integers in [low, high) of ``size`` (int64): ``randint(10, (64,))`` or
     ``randint(0, 10, (64,))``, from the seeded generator."""
@@ -222,13 +222,13 @@ def randint(low: Any, high: Any = None, size: Any = None, *, dtype: Any = None, 
     return out if dtype is None else out.astype(dtype)
 
 
-def full_like(input: Tensor, fill_value: Any, dtype: Any = None) -> Tensor:  # noqa: A002
+def full_like(input: Tensor, fill_value: Any, dtype: Any = None) -> Tensor:
     return full(input.shape, fill_value, dtype=dtype or input.dtype, device=input.device)
 
 
-def randn_like(input: Tensor, dtype: Any = None) -> Tensor:  # noqa: A002
+def randn_like(input: Tensor, dtype: Any = None) -> Tensor:
     return randn(*input.shape, dtype=dtype or input.dtype, device=input.device)
 
 
-def rand_like(input: Tensor, dtype: Any = None) -> Tensor:  # noqa: A002
+def rand_like(input: Tensor, dtype: Any = None) -> Tensor:
     return rand(*input.shape, dtype=dtype or input.dtype, device=input.device)
