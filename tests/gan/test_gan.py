@@ -446,3 +446,17 @@ def test_losses_refuse_two_logits_per_sample():
     with pytest.raises(ValueError, match=r"fake_logits must have shape \(N, 1\)"):
         losses.generator_loss_non_saturating(tinygan.tensor(np.zeros((4, 1, 1), np.float32)))
     assert losses.discriminator_loss(one, one.reshape(8)).item() > 0
+
+
+def test_sigterm_stops_fit_at_a_step_boundary_as_ctrl_c_does():
+    gan = tiny_gan()
+
+    def send_sigterm(g, record):
+        if record.step == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    with pytest.raises(TrainingInterrupted) as info:
+        gan.fit(DATA, steps=10, batch_size=16, progress=False, callbacks=[send_sigterm])
+    assert info.value.step == 2 and info.value.signal == signal.SIGTERM
+    assert gan.global_step == 2
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
