@@ -68,7 +68,7 @@ class _BatchNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         c = self.num_features
-        checks.input_shape(repr(self), input,
+        checks.input_shape(self, input,
                            *(tuple(c if n == "C" else n for n in lay) for lay in self._layouts))
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:

@@ -48,8 +48,7 @@ class _ConvNd(Module):
         init.default_init_(self.weight, self.bias)
 
     def _check_input(self, input: Tensor) -> None:
-        checks.input_shape(f"{type(self).__name__}({self.extra_repr()})", input,
-                           ("N", self.in_channels, "H", "W"))
+        checks.input_shape(self, input, ("N", self.in_channels, "H", "W"))
 
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "

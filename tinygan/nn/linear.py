@@ -42,7 +42,7 @@ class Linear(Module):
         init.default_init_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        checks.input_shape(repr(self), input, ("*", self.in_features))  # names the layer
+        checks.input_shape(self, input, ("*", self.in_features))  # an error names the layer
         return linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:

@@ -128,19 +128,24 @@ def shape_is(op: str, name: str, t: Tensor | None, expected: tuple[int, ...]) ->
         raise ValueError(f"{op}: {name} of shape {tuple(t.shape)}, expected {tuple(expected)}")
 
 
-def input_shape(who: str, input: Tensor, *layouts: tuple[Any, ...]) -> None:
+def input_shape(who: object, input: Tensor, *layouts: tuple[Any, ...]) -> None:
     """A ValueError unless ``input``'s shape fits one of the ``layouts``.
 
     A layout is a tuple of sizes: an int must match, a name ("N", "H") matches any size, and a
-    leading "*" any number of leading axes. ``who`` (an op's name, a layer's repr) starts the
-    message, e.g. ``Linear(...): expected input of shape (*, 5), got (4, 6)``.
+    leading "*" any number of leading axes. ``who`` (an op's name, or a layer, whose repr is
+    made only for the message) starts the message, e.g. ``Linear(in_features=5, ...): expected
+    input of shape (*, 5), got (4, 6)``.
     """
+    shape = input.shape
     for layout in layouts:
-        fixed = layout[1:] if layout[:1] == ("*",) else layout
-        if len(fixed) > input.ndim or (layout[:1] != ("*",) and len(fixed) != input.ndim):
+        any_lead = layout[0] == "*"
+        fixed = layout[1:] if any_lead else layout
+        if len(fixed) > len(shape) or (not any_lead and len(fixed) != len(shape)):
             continue
-        tail = input.shape[input.ndim - len(fixed):]
-        if all(not isinstance(want, int) or want == got for want, got in zip(fixed, tail)):
+        for want, got in zip(fixed, shape[len(shape) - len(fixed):]):
+            if isinstance(want, int) and want != got:
+                break
+        else:  # every size fits
             return
     expected = " or ".join("(" + ", ".join(str(n) for n in layout) + ")" for layout in layouts)
     raise ValueError(f"{who}: expected input of shape {expected}, got {tuple(input.shape)}")
