@@ -84,6 +84,15 @@ def test_slope_from_mask_is_where(slope, dtype):
     np.testing.assert_allclose(out, np.where(mask, 1.0, slope).astype(dtype), rtol=1e-7)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_times_slope_is_where(dtype):
+    values = RNG.standard_normal((4, 6)).astype(dtype)
+    mask = RNG.standard_normal((4, 6)) > 0
+    out = kernels.times_slope(values, mask, 0.2)
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out, np.where(mask, values, 0.2 * values), rtol=1e-6)
+
+
 def test_standardize():
     x = RNG.standard_normal((4, 3, 2, 2))
     mean, var = x.mean(axis=(0, 2, 3)), x.var(axis=(0, 2, 3))

@@ -47,9 +47,10 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
         elif id(t) not in visited:
             visited.add(id(t))
             stack.append((t, True))
-            for x in parents(t):
-                if id(x) not in visited:
-                    stack.append((x, False))
+            if t._node is not None:  # t's parents: the inputs of its op that require grad
+                for x in t._node.inputs:
+                    if isinstance(x, Tensor) and x.requires_grad and id(x) not in visited:
+                        stack.append((x, False))
     return order
 
 

@@ -48,7 +48,7 @@ def relu(x: Tensor) -> Tensor:
 class LeakyReLU(Function):
     """f(x) = x for x > 0, else s x.   df/dx = 1 for x > 0, else s (s at x = 0, as PyTorch).
 
-    Both are x times the slope, 1 where x > 0 and s elsewhere: ``kernels.slope_from_mask``.
+    Both are a product with the slope, 1 where x > 0 and s elsewhere: ``kernels.times_slope``.
     """
 
     @staticmethod
@@ -56,12 +56,12 @@ class LeakyReLU(Function):
         positive = x > 0
         ctx.save_for_backward(positive)  # a bool mask: a quarter of the memory of a float slope
         ctx.negative_slope = negative_slope
-        return x * kernels.slope_from_mask(positive, negative_slope, x.dtype)  # f = slope x
+        return kernels.times_slope(x, positive, negative_slope)  # f = slope * x
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any, None]:
         (positive,) = ctx.saved_tensors
-        return grad * kernels.slope_from_mask(positive, ctx.negative_slope, grad.dtype), None
+        return kernels.times_slope(grad, positive, ctx.negative_slope), None  # slope * dL/df
 
     @staticmethod
     def backward_graph(ctx: Context, grad: Tensor, x: Tensor,
