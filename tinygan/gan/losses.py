@@ -236,3 +236,10 @@ def generator_loss_least_squares(fake_scores: Tensor) -> Tensor:
     """
     fake_scores = _check_logits(fake_scores, "fake_scores", "generator_loss_least_squares")
     return 0.5 * ((fake_scores - 1.0) ** 2).mean()
+
+
+# -- The Wasserstein GAN and the gradient penalties (WGAN-GP, R1): tinygan/gan/wasserstein.py ----
+from tinygan.gan import wasserstein  # noqa: E402, I001
+from tinygan.gan.wasserstein import *  # noqa: E402, F403, I001
+
+__all__ += wasserstein.__all__
