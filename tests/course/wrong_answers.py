@@ -297,7 +297,55 @@ NB04: WrongAnswers = {
     ],
 }
 
-NB05: WrongAnswers = {}
+NB05: WrongAnswers = {
+    "ex05-conv-size": [
+        ('''def conv_output_size(n, k, s, p):
+    """Output length of a convolution along one axis (kernel k, stride s, padding p)."""
+    return (n + 2 * p - k) / s + 1         # no floor: a fractional number of positions
+''', "is 10.5, expected 10"),
+        ('''def conv_output_size(n, k, s, p):
+    """Output length of a convolution along one axis (kernel k, stride s, padding p)."""
+    return (n + p - k) // s + 1            # the padding counted on one side only
+''', "elements differ"),
+    ],
+    "ex05-deconv-size": [
+        ('''def conv_transpose_output_size(n, k, s, p):
+    """Output length of a transposed convolution along one axis (kernel k, stride s, padding p)."""
+    return (n - 1) * s + 2 * p + k         # the padding added instead of cut off
+''', "is 24, expected 20"),
+        ('''def conv_transpose_output_size(n, k, s, p):
+    """Output length of a transposed convolution along one axis (kernel k, stride s, padding p)."""
+    return n * s - 2 * p + k               # n stamps, but n - 1 strides between them
+''', "is 22, expected 20"),
+    ],
+    "ex05-label-to-g": [
+        ('''def generator_forward(G, z, y):
+    """G(z, y) of cgan-mnist: the label's embedding concatenated to z, then the MLP."""
+    return G.net(ops.cat([G.label_embedding(y), z], axis=1))   # the embedding before z
+''', "elements differ"),
+        ('''def generator_forward(G, z, y):
+    """G(z, y) of cgan-mnist: the label's embedding concatenated to z, then the MLP."""
+    return G.net(z)                        # the label left out
+''', "raised ValueError"),
+    ],
+    "ex05-label-to-d": [
+        ('''def discriminator_forward(D, x, y):
+    """D(x, y) of cgan-mnist: the flattened image and the label's embedding, then the MLP."""
+    return D.net(ops.cat([x, D.label_embedding(y)], axis=1))   # the image not flattened
+''', "tensors have different numbers of dimensions"),
+        ('''def discriminator_forward(D, x, y):
+    """D(x, y) of cgan-mnist: the flattened image and the label's embedding, then the MLP."""
+    onehot = tinygan.tensor(np.eye(10, dtype=np.float32)[y.numpy()], device=x.device)
+    return D.net(ops.cat([x.reshape(len(x), -1), onehot], axis=1))   # one-hot, not D's embedding
+''', "elements differ"),
+    ],
+    "ex05-predict-accuracy": [
+        ('''def my_prediction():
+    """Return "a", "b", "c" or "d"."""
+    return "b"                             # the label used from the first steps
+''', "is not the right choice"),
+    ],
+}
 
 # ==============================================================================================
 # Notebook 07: training dynamics (its author's section)
