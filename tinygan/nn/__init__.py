@@ -31,6 +31,7 @@ from tinygan.nn.loss import (
 from tinygan.nn.module_list import ModuleList
 from tinygan.nn.padding import ConstantPad2d, ReflectionPad2d, ReplicationPad2d, ZeroPad2d
 from tinygan.nn.parallel import DataParallel
+from tinygan.nn.pixel_shuffle import PixelShuffle, PixelUnshuffle
 from tinygan.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from tinygan.nn.upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
@@ -63,6 +64,8 @@ __all__ = [
     "NLLLoss",
     "PReLU",
     "Parameter",
+    "PixelShuffle",
+    "PixelUnshuffle",
     "ReLU",
     "ReflectionPad2d",
     "ReplicationPad2d",

@@ -27,6 +27,7 @@ from tinygan.ops.crossentropy import (
 )
 from tinygan.ops.nn_ops import dropout, embedding, linear
 from tinygan.ops.normalization import batch_norm, layer_norm
+from tinygan.ops.pixel_shuffle import pixel_shuffle, pixel_unshuffle
 from tinygan.ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from tinygan.ops.resample import interpolate
 from tinygan.ops.resample import pad_torch as pad
@@ -51,6 +52,8 @@ __all__ = [
     "nll_loss",
     "one_hot",
     "pad",
+    "pixel_shuffle",
+    "pixel_unshuffle",
     "prelu",
     "softmax",
     "upsample",

@@ -1,9 +1,11 @@
-"""Resampling an image's grid: upsampling (nearest, bilinear) and reflection/replication padding.
+"""Resampling an image's grid: upsampling (nearest, bilinear, bicubic) and reflection/replication
+padding.
 
-Each is a *gather* along an axis: output position o reads input position src(o), and bilinear
-reads two positions and mixes them with weights. A gather is ``getitem`` with an integer array,
-whose backward adds the gradient of every copy back onto the position it was read from
-(``GetItem``'s scatter-add), so these need no backward of their own. The index formulas are
+Each is a *gather* along an axis: output position o reads input position src(o), bilinear
+reads two positions and mixes them with weights, bicubic four (Keys' cubic convolution). A
+gather is ``getitem`` with an integer array, whose backward adds the gradient of every copy
+back onto the position it was read from (``GetItem``'s scatter-add), so these need no backward
+of their own. The index formulas are
 PyTorch's, so the outputs agree with ``torch.nn.functional.interpolate`` and ``F.pad``.
 
 Shapes: input (N, C, H, W) for upsampling; any rank for padding (the last len(pad) / 2 axes).
@@ -25,7 +27,9 @@ import numpy
 from tinygan import backend, ops
 from tinygan.autograd.tensor import Tensor
 
-__all__ = ["gather_axis", "interpolate", "pad_torch", "source_positions"]
+__all__ = ["cubic_weights", "gather_axis", "interpolate", "pad_torch", "source_positions"]
+
+CUBIC_A = -0.75  # PyTorch's (and OpenCV's) choice of Keys' parameter a
 
 
 def gather_axis(x: Tensor, axis: int, index: numpy.ndarray) -> Tensor:
@@ -40,8 +44,9 @@ def source_positions(n_in: int, n_out: int, scale: float | None, mode: str,
                      align_corners: bool) -> numpy.ndarray:
     """PyTorch's source coordinate of each output position along one axis (float64).
 
-    nearest: floor(o * r); bilinear: (o + 0.5) r - 0.5 clamped at 0, or o (n_in - 1) /
-    (n_out - 1) with ``align_corners``; r = 1 / scale_factor if one was given, else n_in / n_out.
+    nearest: floor(o * r); bilinear: (o + 0.5) r - 0.5 clamped at 0 (bicubic: not clamped),
+    or o (n_in - 1) / (n_out - 1) with ``align_corners``; r = 1 / scale_factor if one was given,
+    else n_in / n_out.
     """
     o = numpy.arange(n_out, dtype=numpy.float64)
     r = 1.0 / scale if scale is not None else n_in / n_out
@@ -49,7 +54,21 @@ def source_positions(n_in: int, n_out: int, scale: float | None, mode: str,
         return numpy.minimum(numpy.floor(o * r), n_in - 1)
     if align_corners:
         return o * ((n_in - 1) / (n_out - 1)) if n_out > 1 else numpy.zeros(n_out)
-    return numpy.maximum((o + 0.5) * r - 0.5, 0.0)
+    src = (o + 0.5) * r - 0.5
+    return src if mode == "bicubic" else numpy.maximum(src, 0.0)
+
+
+def cubic_weights(t: numpy.ndarray, a: float = CUBIC_A) -> numpy.ndarray:
+    """Keys' cubic convolution weights of the 4 taps at offsets -1, 0, 1, 2 from floor(src),
+    for the fractional part t in [0, 1): (len(t), 4), each row summing to 1.
+
+    W(d) = (a + 2)|d|^3 - (a + 3)|d|^2 + 1 for |d| <= 1, a|d|^3 - 5a|d|^2 + 8a|d| - 4a for
+    1 < |d| < 2, 0 beyond; the taps sit at distances 1 + t, t, 1 - t, 2 - t.
+    """
+    d = numpy.stack([1.0 + t, t, 1.0 - t, 2.0 - t], axis=-1)
+    near = ((a + 2.0) * d - (a + 3.0)) * d * d + 1.0
+    far = ((a * d - 5.0 * a) * d + 8.0 * a) * d - 4.0 * a
+    return numpy.where(d <= 1.0, near, far)
 
 
 def _resize_axis(x: Tensor, axis: int, n_out: int, scale: float | None, mode: str,
@@ -59,11 +78,20 @@ def _resize_axis(x: Tensor, axis: int, n_out: int, scale: float | None, mode: st
     i0 = numpy.floor(src).astype(numpy.int64)
     if mode == "nearest":
         return gather_axis(x, axis, i0)
+    shape = [1] * x.ndim
+    shape[axis] = n_out
+    if mode == "bicubic":
+        # sum over the taps k = -1..2 of W(src - (i0 + k)) x[clamp(i0 + k)] (edges repeated)
+        weights = cubic_weights(src - i0).astype(x.dtype)
+        out = None
+        for k in range(4):
+            w = Tensor(backend.to_device(weights[:, k].reshape(shape), x.device))
+            term = gather_axis(x, axis, numpy.clip(i0 + k - 1, 0, n_in - 1)) * w
+            out = term if out is None else out + term
+        return out
     i0 = numpy.minimum(i0, n_in - 1)
     i1 = numpy.minimum(i0 + 1, n_in - 1)
     w1 = (src - i0).astype(x.dtype)
-    shape = [1] * x.ndim
-    shape[axis] = n_out
     w1 = Tensor(backend.to_device(w1.reshape(shape), x.device))
     # (1 - w) x[i0] + w x[i1]: linear interpolation between the two neighbours
     return gather_axis(x, axis, i0) * (1.0 - w1) + gather_axis(x, axis, i1) * w1
@@ -73,18 +101,20 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
                 mode: str = "nearest", align_corners: bool | None = None) -> Tensor:
     """Resize the (H, W) grid of an (N, C, H, W) input, as ``F.interpolate``.
 
-    ``mode`` is "nearest" or "bilinear" (separable: rows, then columns); give ``size`` (an int
-    or (H_out, W_out)) or ``scale_factor`` (a number or a pair).
+    ``mode`` is "nearest", "bilinear" or "bicubic" (separable: rows, then columns; bicubic
+    with a = -0.75, edges repeated, values not clamped, as PyTorch); give ``size`` (an int or
+    (H_out, W_out)) or ``scale_factor`` (a number or a pair).
     """
     if input.ndim != 4:
         raise ValueError(f"interpolate expects an input of shape (N, C, H, W), got {input.shape}")
-    if mode not in ("nearest", "bilinear"):
-        raise ValueError(f"interpolate: mode {mode!r} is not supported; tinygan has 'nearest' "
-                         "and 'bilinear'")
+    if mode not in ("nearest", "bilinear", "bicubic"):
+        raise ValueError(f"interpolate: mode {mode!r} is not supported; tinygan has 'nearest', "
+                         "'bilinear' and 'bicubic'")
     if (size is None) == (scale_factor is None):
         raise ValueError("interpolate: give exactly one of size and scale_factor")
     if mode == "nearest" and align_corners:
-        raise ValueError("interpolate: align_corners only applies to mode='bilinear'")
+        raise ValueError("interpolate: align_corners only applies to mode='bilinear' or "
+                         "'bicubic'")
     h, w = input.shape[2], input.shape[3]
     if size is not None:
         oh, ow = (size, size) if isinstance(size, int) else tuple(size)
