@@ -176,3 +176,26 @@ def test_the_files_are_in_a_built_wheel(tmp_path):
     for name in PRETRAINED:
         assert f"tinygan/weights/{name}-generator.npz" in names
         assert f"tinygan/weights/{name}-generator.json" in names
+
+
+@pytest.mark.slow
+def test_the_script_that_makes_them_runs(tmp_path, monkeypatch):
+    """scripts/make_notebook_weights.py 04 --steps 3: a seeded `tinygan train` run, its G
+    written in the shipped format with its metrics, loadable by the same loader."""
+    import os  # noqa: PLC0415
+
+    folder = Path(os.environ.get("TINYGAN_DATA") or ROOT.parent / "shared" / "mnist")
+    if not (folder / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"the MNIST files are not in {folder} (set TINYGAN_DATA)")
+    monkeypatch.setenv("TINYGAN_DATA", str(folder))
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import make_notebook_weights  # noqa: PLC0415
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    assert make_notebook_weights.main(["04", "--steps", "3", "--out", str(tmp_path)]) == 0
+    metrics = json.loads(metrics_path("mlp-mnist", tmp_path).read_text())
+    assert metrics["training"]["steps"] == 3 and metrics["training"]["runs"][0]["to_step"] == 3
+    G = pretrained_setup("mlp-mnist", folder=tmp_path).generator
+    assert G.training_info["command"] == "tinygan train mlp-mnist --steps 3 --seed 0"
+    assert draw(G, 4).shape == (4, 1, 28, 28)
