@@ -68,7 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
                        "set-up's); with --resume, where the continued run ends")
     train.add_argument("--batch-size", type=positive,
                        help="samples per batch (default: the set-up's)")
-    train.add_argument("--k", type=positive, help="discriminator steps per generator step (1)")
+    train.add_argument("--k", type=positive, help="discriminator steps per generator step "
+                       "(1; 5 with --loss wgan-gp)")
+    train.add_argument("--loss", choices=["gan", "wgan-gp"],
+                       help="gan (Eq. 1, default) or wgan-gp (a Wasserstein critic with the "
+                       "gradient penalty, lambda 10; with it k = 5, Adam lr 1e-4, betas (0.5, "
+                       "0.9), no BatchNorm or packing in D: ring2d, grid2d, mlp-mnist, "
+                       "dcgan-mnist)")
     train.add_argument("--generator-loss", choices=["non_saturating", "zero_sum"],
                        help="Eq. 5 (non_saturating, default) or Eq. 2 (zero_sum, the minimax "
                        "game of Eq. 4)")

@@ -136,6 +136,9 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
                       ("seed", int), ("generator_loss", str)):
         if not isinstance(run.get(key), kind) or isinstance(run.get(key), bool):
             raise CLIError(f"{path}: its run settings are damaged ({key} = {run.get(key)!r})")
+    run.setdefault("loss", "gan")  # checkpoints from before --loss trained Eq. 1
+    if not isinstance(run["loss"], str):
+        raise CLIError(f"{path}: its run settings are damaged (loss = {run['loss']!r})")
     return state
 
 
@@ -152,8 +155,8 @@ def restore(state: dict[str, Any], path: Path, dev: backend.Device,
         raise CLIError(f"{path} is a checkpoint of an unknown set-up {run['setup']!r}")
     try:
         setup = models.build(run["setup"], device=dev, batch_size=run["batch_size"],
-                             steps=steps or run["steps"])
-        gan = setup.gan(k=run["k"], generator_loss=run["generator_loss"])
+                             steps=steps or run["steps"], loss=run["loss"])
+        gan = setup.gan(k=run["k"], generator_loss=run["generator_loss"], loss=run["loss"])
     except ValueError as exc:
         raise CLIError(f"{path}: its run settings cannot be used ({exc})") from None
     state = dict(state)

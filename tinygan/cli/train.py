@@ -35,7 +35,7 @@ from tinygan.gan.training import NonFiniteLossError, TrainingInterrupted
 
 __all__ = ["cmd_train"]
 
-RUN_KEYS = ("seed", "batch_size", "k", "generator_loss")
+RUN_KEYS = ("seed", "batch_size", "k", "generator_loss", "loss")
 
 
 class _Stage:
@@ -163,16 +163,17 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
         tinygan.manual_seed(run["seed"])
         setup, gan = restore(state, ckpt, dev, steps=args.steps or run["steps"])
     else:
-        run = {"setup": name, "seed": 0 if args.seed is None else args.seed, "k": args.k or 1,
+        run = {"setup": name, "seed": 0 if args.seed is None else args.seed, "k": args.k,
                "generator_loss": args.generator_loss or "non_saturating",
-               "batch_size": args.batch_size, "steps": args.steps}
+               "batch_size": args.batch_size, "steps": args.steps, "loss": args.loss or "gan"}
         tinygan.manual_seed(run["seed"])
         options = {k: run[k] for k in ("batch_size", "steps") if run[k] is not None}
-        setup = models.build(name, device=dev, **options)
         try:
+            setup = models.build(name, device=dev, loss=run["loss"], **options)
             gan = setup.gan(k=run["k"], generator_loss=run["generator_loss"])
         except ValueError as exc:
             raise CLIError(str(exc)) from None
+        run["k"], run["generator_loss"] = gan.k, gan.generator_loss  # the set-up's, if not given
     note = _schedules_note(gan, state, setup.steps) if state is not None else None
     run["batch_size"], run["steps"] = setup.batch_size, setup.steps
     if state is not None and gan.global_step == run["steps"] and _finished(out, run["steps"]):
@@ -220,9 +221,9 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
     remaining = run["steps"] - gan.global_step
     plan = (f"{remaining} steps (from step {gan.global_step} to {run['steps']})" if remaining
             else f"training finished at step {gan.global_step}, its metrics are missing")
-    print(f"tinygan train {name}: {plan}, batch {setup.batch_size}, k={gan.k}, generator loss "
-          f"{gan.generator_loss}, seed {run['seed']}, device {dev.name}; {threads}; writing to "
-          f"{out}")
+    print(f"tinygan train {name}: {plan}, batch {setup.batch_size}, loss {gan.loss}, k={gan.k}, "
+          f"generator loss {gan.generator_loss}, seed {run['seed']}, device {dev.name}; "
+          f"{threads}; writing to {out}")
     if note:
         print(note)
     stage.now = f"training (step {gan.global_step + 1})"

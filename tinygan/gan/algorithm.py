@@ -14,6 +14,9 @@ function of G). The default ``"non_saturating"`` (Eq. 5) is the chapter's fix fo
 gradient of Eq. 2 when D(G(z)) -> 0. Both losses are chosen in one place, ``GAN.d_loss`` and
 ``GAN.g_loss``.
 
+With ``loss="wgan-gp"`` the same loop is WGAN-GP's (Gulrajani et al. 2017; n_critic = k): D, a
+critic, descends E D(G(z)) - E D(x) + its gradient penalty, G -E D(G(z)) (gan/wasserstein.py).
+
 Each phase changes only its own network. In the D step, G runs under ``no_grad`` (no graph, so
 the fakes are detached). In the G step, D is *frozen* (``frozen`` below): its parameters stop
 requiring gradients, so backward passes through D to G but leaves D's ``.grad`` alone, and the
@@ -51,7 +54,7 @@ import numpy
 from tinygan import backend
 from tinygan.autograd.function import no_grad
 from tinygan.autograd.tensor import Tensor
-from tinygan.gan import losses
+from tinygan.gan import losses, wasserstein
 from tinygan.gan.checkpoint import gan_state_dict, load_gan_state_dict
 from tinygan.gan.training import (
     NonFiniteLossError,
@@ -97,6 +100,8 @@ class GAN:
         generator_loss: ``"non_saturating"`` (Eq. 5, default) or ``"zero_sum"`` (Eq. 2; with it
             the loop is the minimax game of Eq. 4).
         device: where z is drawn; default the device of G's parameters.
+        loss: ``"gan"`` (Eq. 1 for D, default) or ``"wgan-gp"`` (the Wasserstein critic with
+            the gradient penalty of weight ``gp_weight``, lambda; G then descends -E D(G(z))).
         g_scheduler, d_scheduler: optional learning-rate schedules (``tinygan.lr_scheduler``),
             stepped once after every training step.
     """
@@ -115,6 +120,7 @@ class GAN:
         device: Any = None,
         g_scheduler: Any = None,
         d_scheduler: Any = None,
+        loss: str = "gan", gp_weight: float = 10.0,
     ) -> None:
         for name, m in (("generator", generator), ("discriminator", discriminator)):
             if not isinstance(m, Module):
@@ -123,12 +129,16 @@ class GAN:
                         ("latent_dim", latent_dim)):
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ValueError(f"GAN: {name} must be an integer >= 1, got {v!r}")
-        if generator_loss not in GENERATOR_LOSSES:
+        if loss != "gan":  # its own checks; G then descends -E D(G(z))
+            generator_loss = wasserstein.check_objective(loss, generator_loss, gp_weight,
+                                                         discriminator)
+        elif generator_loss not in GENERATOR_LOSSES:
             raise ValueError(f"GAN: generator_loss must be one of {GENERATOR_LOSSES}, got "
                              f"{generator_loss!r}")
         self.generator, self.discriminator = generator, discriminator
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
         self.latent_dim, self.k, self.generator_loss = latent_dim, k, generator_loss
+        self.loss, self.gp_weight = loss, float(gp_weight)
         self.g_scheduler, self.d_scheduler = g_scheduler, d_scheduler
         if device is None:
             first = next(iter(generator.parameters()), None)
@@ -140,7 +150,8 @@ class GAN:
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(latent_dim={self.latent_dim}, k={self.k}, "
-                f"generator_loss={self.generator_loss!r}, step={self.global_step})")
+                f"generator_loss={self.generator_loss!r}, loss={self.loss!r}, "
+                f"step={self.global_step})")
 
     # -- what D is shown (a conditional GAN overrides these two, adding the labels) --------------
     def real_inputs(self, batch: Any) -> tuple[Tensor, tuple]:
@@ -159,11 +170,15 @@ class GAN:
 
     # -- the losses: the one place they are chosen ------------------------------------------------
     def d_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
-        """The loss D descends: Eq. 1."""
+        """The loss D descends: Eq. 1, or the Wasserstein critic's (d_step adds its penalty)."""
+        if self.loss == "wgan-gp":
+            return losses.critic_loss(real_logits, fake_logits)
         return losses.discriminator_loss(real_logits, fake_logits)
 
     def g_loss(self, fake_logits: Tensor) -> Tensor:
-        """The loss G descends: Eq. 5, or the term of Eq. 2 that depends on G (``zero_sum``)."""
+        """The loss G descends: Eq. 5, Eq. 2's term in G (``zero_sum``) or -E D(G(z))."""
+        if self.generator_loss == "wasserstein":
+            return losses.generator_loss_wasserstein(fake_logits)
         if self.generator_loss == "non_saturating":
             return losses.generator_loss_non_saturating(fake_logits)
         return losses.log_one_minus_d(fake_logits).mean()
@@ -183,7 +198,8 @@ class GAN:
     def d_step(self, real: Any) -> dict[str, float]:
         """One discriminator update on a real batch and a detached fake batch of the same size.
 
-        Returns Eq. 1's terms before the update: loss_d, d_real, d_fake, grad_norm_d.
+        Returns Eq. 1's terms before the update: loss_d, d_real, d_fake, grad_norm_d (and
+        WGAN-GP's: wasserstein, gradient_penalty, critic_grad_norm).
         """
         x, cond = self.real_inputs(real)
         with no_grad(), frozen(self.generator):  # detached from G: no graph back into G
@@ -191,7 +207,10 @@ class GAN:
         with self._kept_if_finite("discriminator", "loss_d") as terms:
             real_logits = self.discriminator(x, *cond)
             fake_logits = self.discriminator(fake, *fake_cond)
-            loss = self.d_loss(real_logits, fake_logits)  # Eq. 1
+            loss = self.d_loss(real_logits, fake_logits)  # Eq. 1, or the critic's loss
+            if self.loss == "wgan-gp":  # + the penalty on interpolates of x and the fakes
+                loss = wasserstein.penalised(loss, terms, self.discriminator, x, fake, *cond,
+                                             weight=self.gp_weight)
             terms.update(loss_d=loss, d_real=real_logits.sigmoid().mean(),
                          d_fake=fake_logits.sigmoid().mean())
             self.d_optimizer.zero_grad()
@@ -249,9 +268,9 @@ class GAN:
         return kept_if_finite(self.global_step + 1, who, module, optimizer, loss_key)
 
     def _generator_terms(self, fake_logits: Tensor) -> dict[str, float]:
-        """Both generator losses of the record, whichever G descends: Eq. 5, and Eq. 2 =
+        """The generator losses of the record, whichever G descends: Eq. 5, and Eq. 2 =
         E log D(x) + E log(1 - D(G(z))), its first term from D on the last real batch (NaN
-        before any D step), as only the second depends on G."""
+        before any D step), as only the second depends on G; with WGAN-GP also -E D(G(z))."""
         with no_grad():
             real_term = float("nan")
             if self._last_real is not None:
@@ -260,7 +279,8 @@ class GAN:
             return {"loss_g_non_saturating":
                     losses.generator_loss_non_saturating(fake_logits).item(),
                     "loss_g_zero_sum": real_term + losses.log_one_minus_d(fake_logits).mean()
-                    .item()}
+                    .item(), **({"loss_g_wasserstein": -fake_logits.mean().item()}
+                                if self.generator_loss == "wasserstein" else {})}
 
     # -- many steps -------------------------------------------------------------------------------
     def fit(self, data: Any, steps: int, *, batch_size: int | None = None,

@@ -40,6 +40,10 @@ Choices beyond the published recipes:
   between modes (notebook 03).
 - dcgan-mnist: the DCGAN initialisation (``dcgan_init``: weights N(0, 0.02^2), BatchNorm
   scales N(1, 0.02^2)).
+- ``loss="wgan-gp"`` (ring2d, grid2d, mlp-mnist, dcgan-mnist; ``WGAN_GP``): WGAN-GP's defaults
+  (Gulrajani et al. 2017, Algorithm 1): n_critic = k = 5 critic steps per G step, Adam lr 1e-4
+  with betas (0.5, 0.9), and a critic without BatchNorm (dcgan-mnist's is dropped: the penalty
+  is per sample) and without packing (ring2d/grid2d: ``pack=1``); no sigmoid, as always.
 - cgan-mnist: the label enters each network through its own learned ``Embedding(10, 10)``,
   concatenated to z (in G) and to the flattened image (in D), as PyTorch-GAN's cgan; an
   embedding is a one-hot vector times a trainable matrix, so it contains the one-hot choice.
@@ -56,11 +60,12 @@ from tinygan.autograd.tensor import Tensor
 from tinygan.data import Gaussian1D, Grid2D, Ring2D
 from tinygan.gan.algorithm import GAN
 from tinygan.gan.conditional import ConditionalGAN
+from tinygan.gan.wasserstein import LOSSES
 from tinygan.nn.init import normal_, zeros_
 from tinygan.optim.lr_scheduler import LinearLR
 from tinygan.optim.optimizers import Adam
 
-__all__ = ["SETUPS", "Pack", "Setup", "build", "cgan_mnist", "dcgan_init", "dcgan_mnist",
+__all__ = ["SETUPS", "WGAN_GP", "Pack", "Setup", "build", "cgan_mnist", "dcgan_init", "dcgan_mnist",
            "gauss1d", "grid2d", "mlp_mnist", "ring2d"]
 
 
@@ -79,6 +84,7 @@ class Setup:
         num_classes: labels given to both networks (cgan-mnist), else None.
         checkpoint_every: steps between periodic checkpoints in ``tinygan train``.
         g_scheduler: a learning-rate schedule for G (gauss1d's linear decay), else None.
+        loss: the objective, ``"gan"`` or ``"wgan-gp"``; k: D steps per G step (n_critic).
     """
 
     name: str
@@ -94,9 +100,18 @@ class Setup:
     num_classes: int | None = None
     checkpoint_every: int = 1000
     g_scheduler: Any = None
+    loss: str = "gan"
+    k: int = 1
 
-    def gan(self, k: int = 1, generator_loss: str = "non_saturating") -> GAN:
-        """A ``GAN`` (or ``ConditionalGAN``) over this set-up's networks and optimisers."""
+    def gan(self, k: int | None = None, generator_loss: str = "non_saturating",
+            loss: str | None = None) -> GAN:
+        """A ``GAN`` (or ``ConditionalGAN``) over this set-up's networks and optimisers, with
+        the set-up's ``k`` and ``loss`` unless given."""
+        k, loss = self.k if k is None else k, self.loss if loss is None else loss
+        if loss != "gan":
+            return GAN(self.generator, self.discriminator, self.g_optimizer, self.d_optimizer,
+                       self.latent_dim, k=k, generator_loss=generator_loss,
+                       g_scheduler=self.g_scheduler, loss=loss)
         if self.num_classes is not None:
             return ConditionalGAN(self.generator, self.discriminator, self.g_optimizer,
                                   self.d_optimizer, self.latent_dim, self.num_classes, k=k,
@@ -127,6 +142,20 @@ def _adams(g: nn.Module, d: nn.Module, lr: float, betas: tuple[float, float]) ->
     return Adam(g.parameters(), lr=lr, betas=betas), Adam(d.parameters(), lr=lr, betas=betas)
 
 
+# WGAN-GP's defaults (Gulrajani et al. 2017, Algorithm 1), for the set-ups built with it.
+WGAN_GP = {"k": 5, "lr": 1e-4, "betas": (0.5, 0.9)}
+WGAN_SETUPS = ("ring2d", "grid2d", "mlp-mnist", "dcgan-mnist")
+WGAN_TOY_STEPS = 6000
+
+
+def _hyper(loss: str, lr: float | None, betas: Any, gan_lr: float) -> tuple[float, Any, int]:
+    """Adam's lr and betas and k for ``loss`` (the given lr and betas win), or a ValueError."""
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    wgan = WGAN_GP if loss == "wgan-gp" else {"k": 1, "lr": gan_lr, "betas": (0.5, 0.999)}
+    return lr or wgan["lr"], betas or wgan["betas"], wgan["k"]
+
+
 class Pack(nn.Module):
     """PacGAN's packing (Lin, Khetan, Fanti and Oh, 2018): D judges ``m`` samples at once.
 
@@ -151,14 +180,19 @@ class Pack(nn.Module):
 
 
 def _toy(name: str, target: Any, latent_dim: int, g_sizes: list[int], d_sizes: list[int],
-         lr: float, betas: tuple[float, float], batch_size: int, steps: int,
-         device: Any, pack: int = 1, g_lr_decay: bool = False) -> Setup:
+         lr: float | None, betas: Any, batch_size: int | None, steps: int | None,
+         device: Any, pack: int | None = 1, g_lr_decay: bool = False, loss: str = "gan") -> Setup:
+    lr, betas, k = _hyper(loss, lr, betas, 1e-3)
+    wgan = loss == "wgan-gp"  # its defaults: no packing, batch 256 (Gulrajani et al.'s toys)
+    pack = (1 if wgan else 4) if pack is None else pack
+    batch_size = (256 if wgan else 512) if batch_size is None else batch_size
+    steps = (WGAN_TOY_STEPS if wgan else 24000) if steps is None else steps
     g = mlp([latent_dim, *g_sizes], _leaky, device=device)
     d = mlp([d_sizes[0] * pack, *d_sizes[1:]], _leaky, device=device)
     if pack > 1:
         d = nn.Sequential(Pack(pack), *d)
     setup = Setup(name, g, d, *_adams(g, d, lr, betas), latent_dim, batch_size, steps, "toy",
-                  target=target, checkpoint_every=max(100, steps // 5))
+                  target=target, checkpoint_every=max(100, steps // 5), loss=loss, k=k)
     if g_lr_decay:
         setup.g_scheduler = LinearLR(setup.g_optimizer, 1.0, 0.0, total_iters=steps)
     return setup
@@ -178,35 +212,41 @@ def gauss1d(device: Any = None, lr: float = 1e-3, betas: tuple[float, float] = (
                 batch_size, steps, device, g_lr_decay=g_lr_decay)
 
 
-def ring2d(device: Any = None, lr: float = 1e-3, betas: tuple[float, float] = (0.5, 0.999),
-           batch_size: int = 512, steps: int = 24000, pack: int = 4,
-           g_lr_decay: bool = True) -> Setup:
+def ring2d(device: Any = None, lr: float | None = None, betas: Any = None,
+           batch_size: int | None = None, steps: int | None = None, pack: int | None = None,
+           g_lr_decay: bool = True, loss: str = "gan") -> Setup:
     """VEEGAN's ring of 8 Gaussians (radius 2, std 0.02).
 
     G z in R^16 -> 256 -> 256 -> 256 -> 2, D packs ``pack`` samples (``Pack``) -> 256 -> 256 -> 1,
     LeakyReLU(0.2); batch 512; Adam lr 1e-3, betas (0.5, 0.999), G's rate decayed linearly to 0.
-    ``pack=1`` is the plain GAN, which drops modes (module docstring).
+    ``pack=1`` is the plain GAN, which drops modes (module docstring). 24,000 steps. With
+    ``loss="wgan-gp"``: k = 5, Adam lr 1e-4, betas (0.5, 0.9), pack 1, batch 256, and
+    ``WGAN_TOY_STEPS`` steps. Options left at None take these defaults.
     """
     return _toy("ring2d", Ring2D(), 16, [256, 256, 256, 2], [2, 256, 256, 1], lr, betas,
-                batch_size, steps, device, pack=pack, g_lr_decay=g_lr_decay)
+                batch_size, steps, device, pack=pack, g_lr_decay=g_lr_decay, loss=loss)
 
 
-def grid2d(device: Any = None, lr: float = 1e-3, betas: tuple[float, float] = (0.5, 0.999),
-           batch_size: int = 512, steps: int = 24000, pack: int = 4,
-           g_lr_decay: bool = True) -> Setup:
-    """VEEGAN's grid of 25 Gaussians at {-4, -2, 0, 2, 4}^2, std 0.02; ring2d's design."""
+def grid2d(device: Any = None, lr: float | None = None, betas: Any = None,
+           batch_size: int | None = None, steps: int | None = None, pack: int | None = None,
+           g_lr_decay: bool = True, loss: str = "gan") -> Setup:
+    """VEEGAN's grid of 25 Gaussians at {-4, -2, 0, 2, 4}^2, std 0.02; ring2d's design and
+    defaults (with ``loss="wgan-gp"`` too)."""
     return _toy("grid2d", Grid2D(), 16, [256, 256, 256, 2], [2, 256, 256, 1], lr, betas,
-                batch_size, steps, device, pack=pack, g_lr_decay=g_lr_decay)
+                batch_size, steps, device, pack=pack, g_lr_decay=g_lr_decay, loss=loss)
 
 
-def mlp_mnist(device: Any = None, lr: float = 2e-4, betas: tuple[float, float] = (0.5, 0.999),
-              batch_size: int = 128, steps: int = 10000) -> Setup:
+def mlp_mnist(device: Any = None, lr: float | None = None, betas: Any = None,
+              batch_size: int = 128, steps: int = 10000, loss: str = "gan") -> Setup:
     """The MLP GAN on MNIST: G z in R^64 -> 256 -> 512 -> 784 (Tanh), D 784 -> 512 -> 256 -> 1,
-    LeakyReLU(0.2); batch 128; Adam lr 2e-4, betas (0.5, 0.999)."""
+    LeakyReLU(0.2); batch 128; Adam lr 2e-4, betas (0.5, 0.999); with ``loss="wgan-gp"``
+    k = 5, lr 1e-4, betas (0.5, 0.9)."""
+    lr, betas, k = _hyper(loss, lr, betas, 2e-4)
     g = mlp([64, 256, 512, 784], _leaky, nn.Tanh(), device)
     g.append(nn.Unflatten(1, (1, 28, 28)))
     d = nn.Sequential(nn.Flatten(), *mlp([784, 512, 256, 1], _leaky, device=device))
-    return Setup("mlp-mnist", g, d, *_adams(g, d, lr, betas), 64, batch_size, steps, "mnist")
+    return Setup("mlp-mnist", g, d, *_adams(g, d, lr, betas), 64, batch_size, steps, "mnist",
+                 loss=loss, k=k)
 
 
 def dcgan_init(module: nn.Module) -> nn.Module:
@@ -232,13 +272,16 @@ def dcgan_init(module: nn.Module) -> nn.Module:
     return module
 
 
-def dcgan_mnist(device: Any = None, lr: float = 2e-4, betas: tuple[float, float] = (0.5, 0.999),
-                batch_size: int = 64, steps: int = 3000) -> Setup:
+def dcgan_mnist(device: Any = None, lr: float | None = None, betas: Any = None,
+                batch_size: int = 64, steps: int = 3000, loss: str = "gan") -> Setup:
     """DCGAN (Radford et al. 2016) sized for 28x28 MNIST, with ``dcgan_init``; batch 64, Adam
     lr 2e-4, betas (0.5, 0.999). Convolutions are (in, out, kernel 4, stride 2, padding 1):
     G z in R^100 -> 128x7x7 (Linear, BatchNorm1d, ReLU) -> ConvTranspose2d -> 64x14x14
     (BatchNorm2d, ReLU) -> ConvTranspose2d -> 1x28x28 (Tanh); D mirrors it with Conv2d and
-    LeakyReLU(0.2), BatchNorm2d on the second, then Linear(6272, 1) to a logit."""
+    LeakyReLU(0.2), BatchNorm2d on the second, then Linear(6272, 1) to a logit. With
+    ``loss="wgan-gp"``: D has no BatchNorm2d, k = 5, Adam lr 1e-4, betas (0.5, 0.9)."""
+    lr, betas, k = _hyper(loss, lr, betas, 2e-4)
+    norm = [] if loss == "wgan-gp" else [nn.BatchNorm2d(128, device=device)]
     g = nn.Sequential(
         nn.Linear(100, 128 * 7 * 7, device=device), nn.BatchNorm1d(128 * 7 * 7, device=device),
         nn.ReLU(), nn.Unflatten(1, (128, 7, 7)),
@@ -248,13 +291,13 @@ def dcgan_mnist(device: Any = None, lr: float = 2e-4, betas: tuple[float, float]
     )
     d = nn.Sequential(
         nn.Conv2d(1, 64, 4, 2, 1, device=device), nn.LeakyReLU(0.2),
-        nn.Conv2d(64, 128, 4, 2, 1, device=device), nn.BatchNorm2d(128, device=device),
-        nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(128 * 7 * 7, 1, device=device),
+        nn.Conv2d(64, 128, 4, 2, 1, device=device), *norm, nn.LeakyReLU(0.2),
+        nn.Flatten(), nn.Linear(128 * 7 * 7, 1, device=device),
     )
     dcgan_init(g)
     dcgan_init(d)
     return Setup("dcgan-mnist", g, d, *_adams(g, d, lr, betas), 100, batch_size, steps, "mnist",
-                 checkpoint_every=500)
+                 checkpoint_every=500, loss=loss, k=k)
 
 
 class LabelledGenerator(nn.Module):
@@ -304,7 +347,14 @@ SETUPS: dict[str, Callable[..., Setup]] = {
 
 def build(name: str, **options: Any) -> Setup:
     """The set-up called ``name`` (see ``SETUPS``), built with fresh weights from tinygan's
-    seeded generator; ``options`` (device, lr, betas, batch_size, steps) override defaults."""
+    seeded generator; ``options`` (device, lr, betas, batch_size, steps; ``loss="wgan-gp"``
+    for the WGAN_SETUPS) override defaults."""
     if name not in SETUPS:
         raise ValueError(f"unknown set-up {name!r}; valid set-ups: {', '.join(SETUPS)}")
+    loss = options.pop("loss", "gan")
+    if name in WGAN_SETUPS:
+        options["loss"] = loss
+    elif loss != "gan":
+        raise ValueError(f"{name} has no {loss} set-up; loss={loss!r} works with "
+                         f"{', '.join(WGAN_SETUPS)}")
     return SETUPS[name](**options)

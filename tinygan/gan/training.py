@@ -10,7 +10,7 @@ import contextlib
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy
@@ -38,6 +38,10 @@ class StepRecord:
         real batch for its constant first term). G descends one of them (``generator_loss``).
         grad_norm_g: the norm of G's gradient from the loss G descended.
     step: the number of this step (1 for the first).
+    With ``GAN(loss="wgan-gp")`` also (absent from ``keys()`` otherwise, where they are None):
+        wasserstein: the critic's estimate of W, E D(x) - E D(G(z)) (loss_d is minus it plus
+        gradient_penalty, lambda E (||grad D(x_hat)|| - 1)^2); critic_grad_norm: the mean of
+        ||grad D(x_hat)||_2 on the interpolates; loss_g_wasserstein: -E D(G(z)), G's loss.
     """
 
     step: int
@@ -49,6 +53,10 @@ class StepRecord:
     d_fake: float
     grad_norm_g: float
     grad_norm_d: float
+    loss_g_wasserstein: float | None = None
+    wasserstein: float | None = None
+    gradient_penalty: float | None = None
+    critic_grad_norm: float | None = None
 
     def __getitem__(self, key: str) -> Any:
         if key not in self.keys():
@@ -56,10 +64,10 @@ class StepRecord:
         return getattr(self, key)
 
     def keys(self) -> list[str]:
-        return [f.name for f in fields(self)]
+        return [f.name for f in fields(self) if getattr(self, f.name) is not None]
 
     def items(self) -> list[tuple[str, Any]]:
-        return list(asdict(self).items())
+        return [(k, getattr(self, k)) for k in self.keys()]
 
     # a mapping's protocol: "loss_d" in record, for name in record, len(record), dict(record)
     def __contains__(self, key: object) -> bool:
@@ -69,7 +77,7 @@ class StepRecord:
         return iter(self.keys())
 
     def __len__(self) -> int:
-        return len(fields(self))
+        return len(self.keys())
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -99,6 +107,7 @@ TERM_NAMES = {
     "loss_d": "the discriminator loss (Eq. 1)",
     "loss_g_non_saturating": "the generator loss (Eq. 5)",
     "loss_g_zero_sum": "the generator loss (Eq. 2)",
+    "loss_g_wasserstein": "the generator loss (-E D(G(z)))",
     "grad_norm_d": "the discriminator's gradient",
     "grad_norm_g": "the generator's gradient",
 }

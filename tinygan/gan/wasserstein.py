@@ -47,15 +47,50 @@ from tinygan.autograd.gradients import grad
 from tinygan.autograd.tensor import Tensor
 
 __all__ = [
+    "LOSSES",
+    "check_objective",
     "critic_gradient_norms",
     "critic_loss",
     "generator_loss_wasserstein",
     "gradient_penalty",
     "gradient_penalty_terms",
     "interpolates",
+    "penalised",
     "r1_penalty",
     "wasserstein_estimate",
 ]
+
+
+# The objectives ``tinygan.GAN(loss=...)`` trains: Eq. 1 with Eq. 5 or 2, or WGAN-GP.
+LOSSES = ("gan", "wgan-gp")
+
+
+def check_objective(loss: str, generator_loss: str, gp_weight: Any, critic: Any) -> str:
+    """The generator loss ``GAN(loss="wgan-gp", ...)`` trains G with ("wasserstein"), after
+    checking the options go together; a ValueError says why they do not.
+
+    With WGAN-GP, G descends -E_z[D(G(z))] (``generator_loss`` may be left at its default or
+    given as "wasserstein"), ``gp_weight`` (lambda) is a number >= 0, and the critic has no
+    BatchNorm: the penalty is a per-sample quantity, and BatchNorm makes each sample's score
+    depend on the rest of its batch (Gulrajani et al. use none, or layer normalisation).
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"GAN: loss must be one of {LOSSES}, got {loss!r}")
+    if generator_loss not in ("non_saturating", "wasserstein"):
+        raise ValueError(f"GAN: with loss='wgan-gp' G descends -E D(G(z)) (generator_loss "
+                         f"'wasserstein'); generator_loss={generator_loss!r} belongs to "
+                         f"loss='gan'")
+    if isinstance(gp_weight, bool) or not isinstance(gp_weight, (int, float)) or not (
+            0 <= gp_weight < float("inf")):
+        raise ValueError(f"GAN: gp_weight (the penalty's lambda) must be a number >= 0, got "
+                         f"{gp_weight!r}")
+    for name, m in critic.named_modules():
+        if type(m).__name__.startswith("BatchNorm"):
+            raise ValueError(f"GAN: a WGAN-GP critic must not use BatchNorm (found "
+                             f"{type(m).__name__} at {name!r}): the gradient penalty is per "
+                             "sample, and BatchNorm mixes the samples of a batch; use "
+                             "nn.LayerNorm or no normalisation")
+    return "wasserstein"
 
 
 def _check_scores(scores: object, name: str, fn: str) -> Tensor:
@@ -196,6 +231,17 @@ def gradient_penalty(critic: Callable[..., Tensor], real: Tensor, fake: Tensor, 
     """
     return gradient_penalty_terms(critic, real, fake, *extra, weight=weight,
                                   epsilon=epsilon)[0]
+
+
+def penalised(loss: Tensor, terms: dict[str, Any], critic: Callable[..., Tensor], real: Tensor,
+              fake: Tensor, *extra: Any, weight: float = 10.0) -> Tensor:
+    """The WGAN-GP critic's full loss, ``loss`` (``critic_loss``) + ``gradient_penalty``, with
+    the terms a training step records put in ``terms``: ``wasserstein`` = -loss (the critic's
+    estimate of W), ``gradient_penalty``, and ``critic_grad_norm``, the mean over the
+    interpolates of ||grad D(x_hat)||_2 (the penalty drives it towards 1)."""
+    penalty, norms = gradient_penalty_terms(critic, real, fake, *extra, weight=weight)
+    terms.update(wasserstein=-loss, gradient_penalty=penalty, critic_grad_norm=norms.mean())
+    return loss + penalty
 
 
 def r1_penalty(critic: Callable[..., Tensor], real: Tensor, *extra: Any,
