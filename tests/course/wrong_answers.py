@@ -278,7 +278,56 @@ NB02: WrongAnswers = {
 # Notebook 03: mode collapse in 2-D (its author's section)
 # ==============================================================================================
 
-NB03: WrongAnswers = {}
+NB03: WrongAnswers = {
+    "ex03-veegan-metrics": [
+        ('''def veegan_metrics(samples, modes, std):
+    """(modes captured, fraction of high-quality samples) of samples (n, 2) around modes (K, 2)."""
+    d2 = ((samples[:, None, :] - modes[None, :, :]) ** 2).sum(axis=-1)
+    nearest = d2.argmin(axis=1)
+    high_quality = d2.min(axis=1) <= 3 * std      # a squared distance against 3 std
+    modes_captured = len(np.unique(nearest[high_quality]))
+    high_quality_fraction = high_quality.mean()
+    return modes_captured, high_quality_fraction
+''', "output 1: your answer is"),
+        ('''def veegan_metrics(samples, modes, std):
+    """(modes captured, fraction of high-quality samples) of samples (n, 2) around modes (K, 2)."""
+    d2 = ((samples[:, None, :] - modes[None, :, :]) ** 2).sum(axis=-1)
+    nearest = d2.argmin(axis=1)
+    high_quality = np.sqrt(d2.min(axis=1)) <= 3 * std
+    modes_captured = len(np.unique(nearest))      # every sample captures, not only good ones
+    high_quality_fraction = high_quality.mean()
+    return modes_captured, high_quality_fraction
+''', "output 0: your answer is"),
+    ],
+    "ex03-fair-share": [
+        ('''def modes_with_fair_share(mode_counts, n_samples, fair_share=0.2):
+    """The number of modes k with mode_counts[k] >= fair_share * n_samples / K."""
+    mode_counts = np.asarray(mode_counts)
+    # a share of the high-quality samples only: the rule that let noise hold modes by luck
+    return int(np.sum(mode_counts >= fair_share * mode_counts.sum() / len(mode_counts)))
+''', "your answer is"),
+    ],
+    "ex03-pack": [
+        ('''def pack(x, m):
+    """(N, d) -> (N/m, m*d): m consecutive samples side by side in each row."""
+    return x.T.reshape(x.shape[1] * m, -1).T    # the right shape, samples from different packs
+''', "elements differ"),
+        ('''def pack(x, m):
+    """(N, d) -> (N/m, m*d): m consecutive samples side by side in each row."""
+    return x.reshape(m, -1)                     # m rows instead of N/m
+''', "expected shape"),
+    ],
+    "ex03-predict-hq-curve": [
+        ('''def my_prediction():
+    """Your letter: a, b, c or d."""
+    return "b"
+''', "is not the right choice"),
+        ('''def my_prediction():
+    """Your letter: a, b, c or d."""
+    return "e"
+''', "is not one of the choices"),
+    ],
+}
 
 # ==============================================================================================
 # Notebooks 04 and 05: MNIST, DCGAN and the conditional GAN (their author's section)
