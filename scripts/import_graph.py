@@ -243,7 +243,10 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     text, found = report(package_dir, cycles_only=args.cycles)
-    print(text)
+    try:
+        print(text)
+    except BrokenPipeError:  # piped into head: the reader has what it wanted
+        sys.stderr.close()
     return 1 if args.check and found else 0
 
 
