@@ -8,9 +8,9 @@ import pytest
 from matplotlib.figure import Figure
 
 import tinygan
-from tinygan import backend, models, nn, viz
+from tinygan import backend, losses, models, nn, viz
 from tinygan.gan.models import Pack
-from tinygan.viz.ganlab import pack_size
+from tinygan.viz.ganlab import _generator_loss, pack_size
 
 pytestmark = pytest.mark.lesson03
 
@@ -94,6 +94,14 @@ def test_generator_gradients_match_finite_differences_through_a_packed_mlp(float
             down[i, j] -= eps
             numeric[i, j] = -(loss(up) - loss(down)) / (2 * eps)
     np.testing.assert_allclose(arrows, numeric, rtol=1e-6, atol=1e-10)
+
+
+def test_the_generator_losses_are_tinygan_losses_own(float64):
+    logits = tinygan.tensor(np.linspace(-30.0, 30.0, 13).reshape(-1, 1))
+    np.testing.assert_allclose(_generator_loss(logits, "non_saturating").numpy(),
+                               losses.generator_loss_non_saturating(logits).numpy(), rtol=1e-15)
+    np.testing.assert_allclose(_generator_loss(logits, "zero_sum").numpy(),
+                               losses.log_one_minus_d(logits).mean().numpy(), rtol=1e-15)
 
 
 def test_views_leave_d_exactly_as_it_was():

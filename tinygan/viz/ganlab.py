@@ -5,7 +5,8 @@ Three views of one moment of training, each an array you can inspect, then drawn
 * ``decision_surface``: D's probability D(x) that a point x of the plane is real, on a grid: the
   heat map under the samples. G's samples are pulled towards where it is high.
 * ``generator_gradients``: at each fake sample x = G(z), the direction of steepest descent of
-  G's loss, -∂L_G/∂x, computed by tinygan's autograd through the frozen D: the arrows. G moves
+  G's loss, -∂L_G/∂x, computed by tinygan's autograd through D (``tinygan.autograd.grad``, which
+  leaves D's parameters and their gradients alone, as D is frozen in G's step): the arrows. G moves
   its samples only through its parameters, so its update follows these arrows as well as its
   weights allow.
 * ``latent_grid``: G's image of a square grid of lines in a plane of latent space: how G folds
@@ -35,12 +36,10 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from tinygan import backend
+from tinygan import backend, ops
 from tinygan.autograd.function import no_grad
+from tinygan.autograd.gradients import grad
 from tinygan.autograd.tensor import Tensor
-from tinygan.gan import losses
-from tinygan.gan.algorithm import frozen
-from tinygan.gan.models import Pack
 from tinygan.nn.container import Sequential
 from tinygan.nn.module import Module
 
@@ -96,11 +95,22 @@ def _evaluating(module: Module) -> Iterator[None]:
 
 
 def pack_size(discriminator: Module) -> int:
-    """m when D starts with PacGAN's ``Pack(m)`` (as ring2d's D does), else 1."""
+    """m when D starts with PacGAN's ``Pack(m)`` (``tinygan.models.Pack``, as ring2d's D does),
+    else 1. (Recognised by its name and its ``m``: viz/ draws the networks of gan/ without
+    importing it.)"""
     first = discriminator
     while isinstance(first, Sequential) and len(first):
         first = first[0]
-    return first.m if isinstance(first, Pack) else 1
+    return int(first.m) if type(first).__name__ == "Pack" and hasattr(first, "m") else 1
+
+
+def _generator_loss(logits: Tensor, generator_loss: str) -> Tensor:
+    """L_G from D's logits a, as ``tinygan.losses`` computes it: Eq. 5, -mean log D(x) =
+    -mean log σ(a) (``generator_loss_non_saturating``), or Eq. 2's term in G, mean log(1 - D(x))
+    = mean log σ(-a) (``log_one_minus_d(a).mean()``)."""
+    if generator_loss == "non_saturating":
+        return -ops.log_sigmoid(logits).mean()
+    return ops.log_sigmoid(-logits).mean()
 
 
 def _packs_around(points: np.ndarray, context: np.ndarray, m: int) -> np.ndarray:
@@ -174,8 +184,9 @@ def generator_gradients(
 
     L_G is Eq. 5, -mean log D(x) (``"non_saturating"``), or Eq. 2's term in G, mean log(1 - D(x))
     (``"zero_sum"``), the mean over the N/m packs of the N fakes (m = ``pack_size``, 1 for a plain
-    D). The fakes become a leaf Tensor x; tinygan's autograd runs L_G backward through the frozen
-    D (no gradient into its parameters, ``frozen`` as in Algorithm 1's G step) to x.grad. For
+    D). The fakes become a leaf Tensor x, and ``tinygan.autograd.grad(L_G, x)`` walks the graph
+    back through D to x: D's parameters and their ``.grad`` are left alone, as in Algorithm 1's
+    G step, where D is frozen. For
     a plain D, -∂L_G/∂x_i = (1/N) (1 - D(x_i)) ∇_x logit(x_i) under Eq. 5: each arrow points up
     D's logit, longest where D is surest the sample is fake.
 
@@ -197,14 +208,9 @@ def generator_gradients(
         raise ValueError(f"generator_gradients: D judges packs of {m}; the number of fakes must "
                          f"be a positive multiple of {m}, got {len(f)}")
     x = _tensor(f, discriminator, requires_grad=True)
-    with _evaluating(discriminator), frozen(discriminator):
-        logits = discriminator(x)
-        if generator_loss == "non_saturating":
-            loss = losses.generator_loss_non_saturating(logits)
-        else:
-            loss = losses.log_one_minus_d(logits).mean()
-        loss.backward()
-    return -backend.to_numpy(x.grad).astype(np.float64)
+    with _evaluating(discriminator):
+        (dloss_dx,) = grad(_generator_loss(discriminator(x), generator_loss), x)
+    return -dloss_dx.numpy().astype(np.float64)
 
 
 def latent_grid(
@@ -338,8 +344,9 @@ def plot_ganlab_view(
     """One panel: the chosen ``layers`` of a ``GanLabView``, bottom to top.
 
     Layers: ``"surface"`` (D's heat map), ``"real"`` (black dots), ``"fake"`` (green dots),
-    ``"gradients"`` (arrows -∂L_G/∂x on the first ``n_arrows`` fakes, rescaled so the longest
-    is a tenth of the view: directions and relative lengths are what they show),
+    ``"gradients"`` (arrows -∂L_G/∂x on the first ``n_arrows`` fakes, rescaled: the 90th
+    percentile of their lengths is drawn at 8% of the view, longer ones clipped at 1.5 times
+    that; directions and relative lengths are what they show),
     ``"latent_grid"`` (G's warped grid, lines of constant u in green, of constant v in orange).
     ``modes`` (K, 2), if given, are marked with red crosses under the samples.
     """
@@ -372,9 +379,11 @@ def plot_ganlab_view(
     if "gradients" in layers:
         g = view.gradients[:n_arrows]
         x = view.fake[:n_arrows]
-        longest = float(np.sqrt((g**2).sum(axis=1)).max()) if len(g) else 0.0
-        if longest > 0:
-            g = g * (0.1 * 2 * lim / longest)
+        length = np.sqrt((g**2).sum(axis=1))
+        typical = float(np.percentile(length, 90)) if len(g) else 0.0
+        if typical > 0:  # the 90th percentile drawn at 8% of the view, the few longer clipped
+            shown = np.minimum(length / typical, 1.5) * (0.08 * 2 * lim)
+            g = g * (shown / np.maximum(length, 1e-300))[:, None]
             ax.quiver(x[:, 0], x[:, 1], g[:, 0], g[:, 1], angles="xy", scale_units="xy",
                       scale=1.0, width=0.003, color="darkgreen", alpha=0.8)
     ax.set_xlim(-lim, lim)
