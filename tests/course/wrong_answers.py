@@ -443,9 +443,44 @@ NB07: WrongAnswers = {
 }
 
 # ==============================================================================================
+# Notebook 08: the Wasserstein GAN with gradient penalty (its author's section)
+# ==============================================================================================
+
+_NB08_HEAD = '''def my_gradient_penalty(critic, real, fake, epsilon, weight=10.0):
+    """weight * mean_i (||grad D(x_hat_i)||_2 - 1)^2, x_hat = eps real + (1 - eps) fake."""
+    eps = tinygan.tensor(epsilon.reshape(-1, 1))
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_()
+'''
+
+NB08: WrongAnswers = {
+    "ex08-gradient-penalty": [
+        (_NB08_HEAD + '''    (g,) = tinygan.autograd.grad(critic(x_hat).sum(), x_hat)  # no graph
+    norms = (g * g).sum(axis=1).sqrt()
+    return weight * ((norms - 1.0) ** 2).mean()
+''', "create_graph=True"),
+        (_NB08_HEAD + '''    (g,) = tinygan.autograd.grad(critic(x_hat).sum(), x_hat,
+                                 create_graph=True)
+    norms = (g * g).sum(axis=0).sqrt()  # the norm over the batch, not over a sample
+    return weight * ((norms - 1.0) ** 2).mean()
+''', "elements differ"),
+        (_NB08_HEAD + '''    (g,) = tinygan.autograd.grad(critic(x_hat).sum(), x_hat,
+                                 create_graph=True)
+    norms = (g * g).sum(axis=1)  # the squared norm: no square root
+    return weight * ((norms - 1.0) ** 2).mean()
+''', "Exercise 8.1"),
+    ],
+    "ex08-predict-no-penalty": [
+        ('''def my_prediction_8_2():
+    """Your prediction: "a", "b" or "c"."""
+    return "a"
+''', "is not the right choice"),
+    ],
+}
+
+# ==============================================================================================
 
 WRONG_ANSWERS: WrongAnswers = {}
-for _section in (NB01, NB02, NB03, NB04, NB05, NB07):
+for _section in (NB01, NB02, NB03, NB04, NB05, NB07, NB08):
     _clash = sorted(set(WRONG_ANSWERS) & set(_section))
     if _clash:
         raise ValueError(f"wrong_answers.py: grade_ids listed twice: {_clash}")

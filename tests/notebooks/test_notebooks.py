@@ -35,6 +35,7 @@ LESSONS = [
     "04_mnist_gan.ipynb",
     "05_dcgan_and_conditional.ipynb",
     "07_training_dynamics.ipynb",
+    "08_wasserstein_gan.ipynb",
 ]
 NEEDS_MNIST = {"04_mnist_gan.ipynb", "05_dcgan_and_conditional.ipynb"}
 KERNEL = "python3"
