@@ -80,7 +80,7 @@ def test_real_images_score_perfectly_and_bicubic_loses_digits():
     real = srm.superres_metrics(hr, hr, labels)
     assert real["psnr"] == np.inf and real["ssim"] == pytest.approx(1.0)
     assert real["accuracy"] > 0.97 and real["frechet_distance"] < 1e-6
-    report = srm.superres_report(lambda lr: hr, hr, labels, name="oracle")
+    report = srm.superres_report(lambda lr: hr, degrade(hr), hr, labels, name="oracle")
     assert set(report) == {"nearest", "bicubic", "oracle"}
     bic, near = report["bicubic"], report["nearest"]
     assert bic["psnr"] > near["psnr"] and bic["ssim"] > near["ssim"]

@@ -6,6 +6,7 @@ tinygan``).
     tinygan train gauss1d --resume               # continue runs/gauss1d from its checkpoint
     tinygan sample runs/gauss1d/checkpoint.npz -n 1000 --out samples.npy
     tinygan eval runs/gauss1d/checkpoint.npz     # the set-up's metrics, as JSON
+    tinygan upscale runs/srresnet-mnist/checkpoint.npz lr.npy --out hr.npy   # 7x7 -> 28x28
 
 ``train`` writes into its folder: ``checkpoint.npz`` (every ``--checkpoint-every`` steps and at
 the end, each replacing the last atomically), ``history.npz`` (every term of every step),
@@ -20,7 +21,8 @@ the exit statuses are listed in ``EXIT_STATUSES`` (and in ``tinygan --help``).
 
 - ``common.py``: errors, checked numbers, BLAS threads, signals, reading checkpoints;
 - ``train.py``: ``tinygan train``;
-- ``sample_eval.py``: ``tinygan sample`` and ``tinygan eval``.
+- ``sample_eval.py``: ``tinygan sample`` and ``tinygan eval``;
+- ``upscale.py``: ``tinygan upscale`` (the super-resolution set-ups).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import tinygan
 from tinygan.cli.common import CannotWrite, CLIError, positive, sigterm_as_interrupt
 from tinygan.cli.sample_eval import cmd_eval, cmd_sample
 from tinygan.cli.train import cmd_train
+from tinygan.cli.upscale import add_upscale_parser
 from tinygan.evaluation.report import draw_samples
 from tinygan.gan import models
 
@@ -56,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "scratch).")
     parser.add_argument("--version", action="version", version=f"tinygan {tinygan.__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    setups = ", ".join(models.SETUPS)
+    setups = ", ".join([*models.SETUPS, *models.SUPERRES_SETUPS])
     threads = ("BLAS threads (default: 1 for the toy set-ups; for MNIST up to 4 of the "
                "idle cores; or what OPENBLAS_NUM_THREADS says)")
 
@@ -109,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--device", default="cpu")
     ev.add_argument("--threads", type=positive, help=threads)
     ev.set_defaults(func=cmd_eval)
+    add_upscale_parser(commands, threads)
     return parser
 
 

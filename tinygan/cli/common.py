@@ -151,7 +151,7 @@ def restore(state: dict[str, Any], path: Path, dev: backend.Device,
     rebuilt to match, at the step they had reached.
     """
     run = state["run"]
-    if run["setup"] not in models.SETUPS:
+    if run["setup"] not in models.SETUPS and run["setup"] not in models.SUPERRES_SETUPS:
         raise CLIError(f"{path} is a checkpoint of an unknown set-up {run['setup']!r}")
     try:
         setup = models.build(run["setup"], device=dev, batch_size=run["batch_size"],

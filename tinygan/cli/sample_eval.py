@@ -66,6 +66,10 @@ def cmd_sample(args: argparse.Namespace) -> int:
         raise CLIError(f"--out {out}: the name must end in .png (a picture) or .npy (the raw "
                        "samples)")
     setup, gan = _sample_source(args)
+    if setup.name in models.SUPERRES_SETUPS:
+        raise CLIError(f"{args.checkpoint} is a checkpoint of {setup.name}, which upscales "
+                       "images instead of drawing samples: use `tinygan upscale CHECKPOINT "
+                       "INPUT.npy --out OUTPUT.npy`")
     blas_threads(setup.name, args.threads)
     labels = _labels(args, setup)
     if labels is not None:

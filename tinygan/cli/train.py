@@ -46,9 +46,9 @@ class _Stage:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    if args.setup not in models.SETUPS:
+    if args.setup not in models.SETUPS and args.setup not in models.SUPERRES_SETUPS:
         raise CLIError(f"unknown set-up {args.setup!r}; valid set-ups: "
-                       f"{', '.join(models.SETUPS)}")
+                       f"{', '.join([*models.SETUPS, *models.SUPERRES_SETUPS])}")
     stage = _Stage()
     try:
         return _train(args, Path(args.out or os.path.join("runs", args.setup)), stage)
@@ -119,6 +119,7 @@ def _data(setup: models.Setup, gan: Any, data_dir: str | None, seed: int) -> Any
         load_mnist(data_dir, "test")  # checked now; read again by the final evaluation
     except MNISTError as exc:
         raise CLIError(f"{exc} (give the folder with --data DIR or TINYGAN_DATA)") from None
+    setup.data_dir = data_dir  # where set-ups that draw test images (super-resolution) read them
     data = (images, labels) if setup.num_classes is not None else images
     stream = infinite_batches(data, setup.batch_size, seed=seed, device=gan.device)
     for _ in range(gan.global_step * gan.k):
@@ -251,7 +252,8 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
     picture(out / "samples.png")
     picture(out / "samples" / f"step_{gan.global_step:06d}.png",
             lambda path: shutil.copyfile(out / "samples.png", path))
-    picture(out / "losses.png", lambda path: viz.save_figure(viz.plot_history(gan.history), path))
+    plot_history = getattr(setup, "plot_history", viz.plot_history)
+    picture(out / "losses.png", lambda path: viz.save_figure(plot_history(gan.history), path))
     stage.now = "the final evaluation"
     stage.kept += (f"; metrics.json was not written (write it with: tinygan train {name} "
                    f"--out {out} --resume)")
@@ -268,6 +270,12 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
 
 
 def _summary(result: dict[str, Any]) -> str:
+    if "psnr" in result:  # super-resolution
+        b = result["baselines"]["bicubic"]
+        return (f"PSNR {result['psnr']:.2f} dB, SSIM {result['ssim']:.3f}, digits kept "
+                f"{100 * result['accuracy']:.1f}%, Frechet distance "
+                f"{result['frechet_distance']:.1f} (bicubic: {b['psnr']:.2f} dB, "
+                f"{b['ssim']:.3f}, {100 * b['accuracy']:.1f}%, {b['frechet_distance']:.1f})")
     if "w1" in result:
         return (f"W1 to the target {result['w1']:.4f}, KS {result['ks']:.4f}, samples mean "
                 f"{result['mean']:.3f} std {result['std']:.3f}")

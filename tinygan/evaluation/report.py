@@ -48,6 +48,9 @@ def evaluate(setup: Any, gan: Any, n: int | None = None, *, seed: int = SAMPLE_S
     the Parzen estimate, which takes a minute on two cores. ``progress`` shows a bar on
     stderr naming each stage as it starts (the MNIST set-ups' evaluation takes a while).
     """
+    if hasattr(setup, "evaluate"):  # a set-up with metrics of its own (super-resolution)
+        return setup.evaluate(gan, n, seed=seed, data_dir=data_dir, parzen=parzen,
+                              progress=progress)
     out: dict[str, Any] = {"setup": setup.name, "step": gan.global_step}
     target = setup.target
     if setup.data == "toy" and target.dim == 1:
@@ -84,6 +87,8 @@ def evaluate(setup: Any, gan: Any, n: int | None = None, *, seed: int = SAMPLE_S
 def draw_samples(setup: Any, gan: Any, path: str | os.PathLike[str], *, seed: int = SAMPLE_SEED,
                  title: str | None = None) -> None:
     """The set-up's picture of ``gan`` now, written to ``path`` (a .png)."""
+    if hasattr(setup, "draw"):  # a set-up with a picture of its own (super-resolution)
+        return setup.draw(gan, path, title=title)
     target = setup.target
     title = title or f"{setup.name}, step {gan.global_step}"
     if setup.data == "toy" and target.dim == 1:

@@ -139,15 +139,13 @@ def superres_metrics(upscaled: Any, hr: Any, labels: Any, *,
             "frechet_distance": frechet_distance(feats, real_features)}
 
 
-def superres_report(upscale: Callable[[numpy.ndarray], numpy.ndarray], hr: Any, labels: Any,
-                    name: str = "model", classifier: MNISTClassifier | None = None
+def superres_report(upscale: Callable[[numpy.ndarray], numpy.ndarray], lr: Any, hr: Any,
+                    labels: Any, name: str = "model", classifier: MNISTClassifier | None = None
                     ) -> dict[str, dict[str, float]]:
-    """``superres_metrics`` of ``upscale(degrade(hr))`` beside nearest and bicubic upscaling
-    of the same low-resolution images: {"nearest": {...}, "bicubic": {...}, name: {...}}."""
-    from tinygan.gan.superres import degrade
-
+    """``superres_metrics`` of ``upscale(lr)`` beside nearest and bicubic upscaling of the
+    same low-resolution images ``lr`` (``tinygan.gan.superres.degrade(hr)``), all against
+    ``hr``: {"nearest": {...}, "bicubic": {...}, name: {...}}."""
     hr = numpy.asarray(hr, dtype=numpy.float32)
-    lr = degrade(hr)
     model = _model(classifier, "superres_report")
     real = _evaluate(model, hr, 500)[1]
     out = {}

@@ -66,7 +66,7 @@ from tinygan.optim.lr_scheduler import LinearLR
 from tinygan.optim.optimizers import Adam
 
 __all__ = ["SETUPS", "WGAN_GP", "Pack", "Setup", "build", "cgan_mnist", "dcgan_init", "dcgan_mnist",
-           "gauss1d", "grid2d", "mlp_mnist", "ring2d"]
+           "gauss1d", "grid2d", "mlp_mnist", "ring2d", "SUPERRES_SETUPS"]
 
 
 @dataclass
@@ -335,6 +335,18 @@ def cgan_mnist(device: Any = None, lr: float = 2e-4, betas: tuple[float, float] 
                  num_classes=10)
 
 
+def _superres(name: str) -> Callable[..., Setup]:
+    """A super-resolution set-up of ``tinygan/gan/superres_setups.py``, imported when it is
+    built (that module builds on ``Setup``, so it cannot be imported here first)."""
+    def build(**options: Any) -> Setup:
+        from tinygan.gan import superres_setups
+
+        return getattr(superres_setups, name.replace("-", "_"))(**options)
+
+    build.__name__ = name.replace("-", "_")
+    return build
+
+
 SETUPS: dict[str, Callable[..., Setup]] = {
     "gauss1d": gauss1d,
     "ring2d": ring2d,
@@ -344,13 +356,25 @@ SETUPS: dict[str, Callable[..., Setup]] = {
     "cgan-mnist": cgan_mnist,
 }
 
+# The super-resolution set-ups: G maps a 7x7 image (not noise) to a 28x28 one, so they have no
+# sample(n) and are kept apart from the GANs of SETUPS; build() and tinygan train know both.
+SUPERRES_SETUPS: dict[str, Callable[..., Setup]] = {
+    "srresnet-mnist": _superres("srresnet-mnist"),
+    "srgan-mnist": _superres("srgan-mnist"),
+}
+
 
 def build(name: str, **options: Any) -> Setup:
     """The set-up called ``name`` (see ``SETUPS``), built with fresh weights from tinygan's
     seeded generator; ``options`` (device, lr, betas, batch_size, steps; ``loss="wgan-gp"``
     for the WGAN_SETUPS) override defaults."""
+    if name in SUPERRES_SETUPS:
+        if options.pop("loss", "gan") != "gan":
+            raise ValueError(f"{name} has no wgan-gp set-up: its adversarial term is Eq. 5")
+        return SUPERRES_SETUPS[name](**options)
     if name not in SETUPS:
-        raise ValueError(f"unknown set-up {name!r}; valid set-ups: {', '.join(SETUPS)}")
+        raise ValueError(f"unknown set-up {name!r}; valid set-ups: "
+                         f"{', '.join([*SETUPS, *SUPERRES_SETUPS])}")
     loss = options.pop("loss", "gan")
     if name in WGAN_SETUPS:
         options["loss"] = loss
