@@ -86,8 +86,27 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
+def _indent_lost_blocks(lines: list[str]) -> None:
+    """A docstring whose body is a single indented block loses the indentation when Python
+    trims it (PEP 257: the common indentation of the lines after the first is removed), so the
+    block after its "...::" line arrives flush with it: indent it again, up to the next blank
+    line."""
+    for i, line in enumerate(lines):
+        if not line.rstrip().endswith("::"):
+            continue
+        j = i + 1
+        while j < len(lines) and not lines[j].strip():
+            j += 1
+        if j == i + 1 or j == len(lines) or _indent(lines[j]) > _indent(line):
+            continue
+        while j < len(lines) and lines[j].strip():
+            lines[j] = "    " + lines[j]
+            j += 1
+
+
 def plain_text_docstring(app: object, what: str, name: str, obj: object, options: object,
                          lines: list[str]) -> None:
+    _indent_lost_blocks(lines)
     out: list[str] = []
     literal_indent: int | None = None  # indentation of the line that opened a literal block
     in_doctest = False
