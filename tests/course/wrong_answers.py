@@ -478,9 +478,47 @@ NB08: WrongAnswers = {
 }
 
 # ==============================================================================================
+# Notebook 06: super-resolution, SRResNet and SRGAN (issue 15; its author's section)
+# ==============================================================================================
+
+NB06: WrongAnswers = {
+    "ex06-pixel-shuffle": [
+        ('''def my_pixel_shuffle(x, r):
+    """(N, C*r*r, H, W) -> (N, C, H*r, W*r)."""
+    n, crr, h, w = x.shape
+    c = crr // (r * r)
+    # i and j swapped: the channel's first sub-index taken as the column offset
+    return x.reshape(n, c, r, r, h, w).transpose(0, 1, 4, 3, 5, 2).reshape(n, c, h * r, w * r)
+''', "elements differ"),
+        ('''def my_pixel_shuffle(x, r):
+    """(N, C*r*r, H, W) -> (N, C, H*r, W*r)."""
+    n, crr, h, w = x.shape
+    return x.reshape(n, crr // (r * r), h * r, w * r)   # a reshape alone: no transpose
+''', "Exercise 6.1"),
+    ],
+    "ex06-perceptual-loss": [
+        ('''def my_perceptual_loss(classifier, sr, hr, fake_logits):
+    """content loss on the classifier's features + 1e-3 x Eq. 5."""
+    content = ((content_features(classifier, sr) - content_features(classifier, hr)) ** 2).mean()
+    return content + losses.generator_loss_non_saturating(fake_logits)   # weight 1, not 1e-3
+''', "Exercise 6.2"),
+        ('''def my_perceptual_loss(classifier, sr, hr, fake_logits):
+    """content loss on the classifier's features + 1e-3 x Eq. 5."""
+    content = ((sr - hr) ** 2).mean()                  # the pixel loss, not the features'
+    return content + 1e-3 * losses.generator_loss_non_saturating(fake_logits)
+''', "Exercise 6.2"),
+        ('''def my_perceptual_loss(classifier, sr, hr, fake_logits):
+    """content loss on the classifier's features + 1e-3 x Eq. 5."""
+    content = ((content_features(classifier, sr) - content_features(classifier, hr)) ** 2).mean()
+    return content + 1e-3 * losses.log_one_minus_d(fake_logits).mean()  # Eq. 2's term
+''', "a constant factor is off"),
+    ],
+}
+
+# ==============================================================================================
 
 WRONG_ANSWERS: WrongAnswers = {}
-for _section in (NB01, NB02, NB03, NB04, NB05, NB07, NB08):
+for _section in (NB01, NB02, NB03, NB04, NB05, NB06, NB07, NB08):
     _clash = sorted(set(WRONG_ANSWERS) & set(_section))
     if _clash:
         raise ValueError(f"wrong_answers.py: grade_ids listed twice: {_clash}")

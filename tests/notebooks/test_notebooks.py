@@ -34,10 +34,12 @@ LESSONS = [
     "03_mode_collapse_2d.ipynb",
     "04_mnist_gan.ipynb",
     "05_dcgan_and_conditional.ipynb",
+    "06_super_resolution_gan.ipynb",
     "07_training_dynamics.ipynb",
     "08_wasserstein_gan.ipynb",
 ]
-NEEDS_MNIST = {"04_mnist_gan.ipynb", "05_dcgan_and_conditional.ipynb"}
+NEEDS_MNIST = {"04_mnist_gan.ipynb", "05_dcgan_and_conditional.ipynb",
+               "06_super_resolution_gan.ipynb"}
 KERNEL = "python3"
 CELL_TIMEOUT = 150  # seconds; the slowest fast-mode cell takes about 10 s on two cores
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
