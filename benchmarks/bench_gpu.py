@@ -5,7 +5,7 @@
 Needs CuPy and a GPU (``pip install "tinygan[cuda12]"``) and, for the comparison, a CUDA build
 of PyTorch; without a GPU it prints why and exits 0, so it can sit in any script.
 
-A step is SPEC.md's: one D update on a real and a fake batch (the fake batch made without a graph
+A step is the benchmark step of docs/setups.md: one D update on a real and a fake batch (the fake batch made without a graph
 back into G), then one G update through D (Eq. 5) with D's parameters frozen. It is written out
 the same way for both libraries, on the same networks (PyTorch's copies are built from tinygan's
 modules and loaded with their state_dict, so the two start from identical weights; the losses of

@@ -3,7 +3,7 @@
     python benchmarks/run.py            # everything; rewrites the results in benchmarks/README.md
     python benchmarks/run.py --quick    # a fast smoke run (few repeats); prints, writes nothing
 
-For each reference set-up, one training step (SPEC.md's: G forward once, a D update on a real and
+For each reference set-up, one training step (docs/setups.md's benchmark step: G forward once, a D update on a real and
 a detached fake batch, a G update through the frozen D, Adam) is timed in tinygan and in PyTorch
 (``torch.set_num_threads(2)``) with identical weights and batches, interleaved in this process:
 medians and IQR over repeats, the ratio tinygan / PyTorch, and the achieved GFLOP/s of the
@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         choices=list(twins.SETUPS))
     parser.add_argument("--repeats", type=int, default=None, help="override per set-up repeats")
     parser.add_argument("--batch-size", type=int, default=None,
-                        help="override SPEC's batch sizes (for tests)")
+                        help="override the set-ups' batch sizes (for tests)")
     parser.add_argument("--threads", type=int, default=2, help="PyTorch's threads")
     parser.add_argument("--blas-threads", type=int, default=None,
                         help="NumPy's (OpenBLAS) threads; default: NumPy's own choice")

@@ -10,7 +10,7 @@ keys are PyTorch's). Both libraries then run the same step on the same arrays:
     G update: D frozen (no gradients into D, its BatchNorm statistics restored afterwards);
               L_G = Eq. 5 on D(fake);  backward through D into G; Adam step on G
 
-That is SPEC.md's benchmark step. (``tinygan.GAN.step`` does the same with a second, fresh z for
+That is the benchmark step of docs/setups.md ("One training step in the benchmarks"). (``tinygan.GAN.step`` does the same with a second, fresh z for
 the G update and records every term of the chapter; its time is reported beside it.)
 """
 
@@ -64,7 +64,7 @@ def make_batches(setup: models.Setup, batch_size: int, pool: int = 8, seed: int 
 
 
 class TinyganStep:
-    """SPEC.md's training step on a tinygan set-up."""
+    """The benchmark step (docs/setups.md) on a tinygan set-up."""
 
     def __init__(self, setup: models.Setup) -> None:
         self.G, self.D = setup.generator, setup.discriminator

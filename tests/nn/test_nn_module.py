@@ -15,7 +15,7 @@ from tinygan.backend import to_numpy as host
 
 
 def dcgan_generator(m):
-    """The dcgan-mnist generator of SPEC.md, built from ``m`` = tinygan.nn or torch.nn."""
+    """The dcgan-mnist generator (docs/setups.md), built from ``m`` = tinygan.nn or torch.nn."""
     return m.Sequential(
         m.Linear(100, 128 * 7 * 7), m.BatchNorm1d(128 * 7 * 7), m.ReLU(),
         m.Unflatten(1, (128, 7, 7)),
