@@ -1,6 +1,6 @@
-"""Train the MNIST digit classifier behind ``tinygan.classifier.classifier_score``, with tinygan.
+"""Train the MNIST digit classifier behind ``classifier_score``, with tinygan.
 
-The network is ``tinygan.classifier.MNISTClassifier`` (two strided convolutions, a 128-unit
+The network is ``tinygan.evaluation.classifier.MNISTClassifier`` (two strided convolutions, a 128-unit
 feature layer, 10 logits), trained with the package's own autograd, layers and Adam on the
 60,000 training images, by the cross-entropy of ``tinygan.classifier.cross_entropy``. The
 10,000 test images are used only at the end: to report the test accuracy, and to compute the
