@@ -1,8 +1,8 @@
 """Train the MNIST digit classifier behind ``classifier_score``, with tinygan.
 
-The network is ``tinygan.evaluation.classifier.MNISTClassifier`` (two strided convolutions, a 128-unit
-feature layer, 10 logits), trained with the package's own autograd, layers and Adam on the
-60,000 training images, by the cross-entropy of ``tinygan.classifier.cross_entropy``. The
+The network is ``MNISTClassifier`` of ``tinygan.evaluation.classifier`` (two strided
+convolutions, a 128-unit feature layer, 10 logits), trained with the package's own autograd,
+layers and Adam on the 60,000 training images, by the module's ``cross_entropy``. The
 10,000 test images are used only at the end: to report the test accuracy, and to compute the
 mean and covariance of their features, the reference of the Fréchet distance. Everything goes
 into one file (tinygan's checkpoint format, float32 weights):
