@@ -1,7 +1,7 @@
 """Judging a generator: distances to the target, mode coverage, Parzen, a digit classifier.
 
-* ``metrics.py``: W1 and KS in 1-D, VEEGAN's mode metrics in 2-D, the Parzen-window
-  log-likelihood, the Fréchet distance;
+* ``metrics.py``: W1 and KS in 1-D, VEEGAN's mode metrics in 2-D, the Fréchet distance, and
+  the Parzen-window log-likelihood of ``parzen.py``; ``arrays.py``: inputs as host arrays;
 * ``classifier.py``: tinygan's own MNIST classifier (weights shipped) and its score;
 * ``report.py``: ``evaluate`` and ``draw_samples``, what ``tinygan eval`` and ``train`` report.
 """
