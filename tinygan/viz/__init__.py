@@ -3,7 +3,7 @@
 * ``plots.py``: ``figure1``, ``plot_samples_2d``, ``image_grid``, ``plot_history`` ...;
 * ``drawgraph.py``: ``draw_graph``, a recorded computation graph as a picture;
 * ``ganlab.py``: GAN Lab's views of a 2-D GAN: D's decision surface, G's gradient arrows, G's
-  image of a latent grid (``ganlab_view``, ``plot_ganlab``).
+  image of a latent grid (``ganlab_view``); ``ganlab_plots.py`` draws them (``plot_ganlab``).
 """
 
 from tinygan.viz.drawgraph import draw_graph
@@ -13,9 +13,8 @@ from tinygan.viz.ganlab import (
     ganlab_view,
     generator_gradients,
     latent_grid,
-    plot_ganlab,
-    plot_ganlab_view,
 )
+from tinygan.viz.ganlab_plots import plot_ganlab, plot_ganlab_view
 from tinygan.viz.plots import (
     D_STYLE,
     DATA_STYLE,
