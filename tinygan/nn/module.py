@@ -23,59 +23,16 @@ model, and weights can be moved between tinygan and PyTorch (see ``state_dict``)
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy
 
 from tinygan import backend
-from tinygan.autograd.inplace import ParameterData, parameter_data
 from tinygan.autograd.tensor import Tensor
+from tinygan.nn.parameter import Parameter
+from tinygan.nn.state_dict import IncompatibleKeys, StateDictError, matching_values
 
 __all__ = ["IncompatibleKeys", "Module", "Parameter", "StateDictError"]
-
-
-class Parameter(Tensor):
-    """A Tensor that is a trainable weight of a Module (``requires_grad=True`` by default).
-
-    Being a Parameter is what makes ``Module.parameters()`` find it; ops on it give plain Tensors.
-    """
-
-    __slots__ = ()
-
-    def __init__(self, data: Any, requires_grad: bool = True) -> None:
-        if isinstance(data, Tensor):
-            data = data.data
-        if requires_grad and data.dtype.kind != "f":
-            raise TypeError(f"Parameter: only floating-point arrays can require gradients, got "
-                            f"{data.dtype}")
-        super().__init__(data, requires_grad=requires_grad)
-
-    def __repr__(self) -> str:
-        return "Parameter containing:\n" + Tensor(self.data).__repr__()
-
-    # ``.data`` is the raw array, seen through a view with PyTorch's in-place methods, so that
-    # ``m.weight.data.normal_(0.0, 0.02)`` works (autograd/inplace.py, ParameterData).
-    data = property(lambda self: parameter_data(Tensor.data.__get__(self)),
-                    lambda self, value: Tensor.data.__set__(self, _plain(value)))
-
-
-def _plain(value: Any) -> Any:
-    """What ``Parameter.data = value`` stores: the array (``p.data = other_tensor`` too, as
-    PyTorch allows), never the ParameterData view."""
-    if isinstance(value, Tensor):
-        value = value.data
-    return value.view(numpy.ndarray) if isinstance(value, ParameterData) else value
-
-
-class IncompatibleKeys(NamedTuple):
-    """What ``load_state_dict(..., strict=False)`` could not match (as PyTorch's named tuple)."""
-
-    missing_keys: list[str]
-    unexpected_keys: list[str]
-
-
-class StateDictError(RuntimeError, ValueError):
-    """A state dict that does not fit the module: missing, unexpected or mis-shaped keys."""
 
 
 def _children_of(name: str, value: Any) -> Iterator[tuple[str, Module]]:
@@ -303,31 +260,8 @@ class Module:
         ``IncompatibleKeys(missing_keys, unexpected_keys)`` and the matching keys are loaded.
         """
         own = self._state_items()
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        values: dict[str, numpy.ndarray] = {}
-        mismatched = []
-        for key, target in own.items():
-            if key not in state_dict:
-                continue
-            value = state_dict[key]
-            if isinstance(value, Tensor):
-                value = backend.to_numpy(value.data)
-            value = numpy.asarray(value)  # host data: a checkpoint's array or a torch tensor
-            if value.shape != target.shape:
-                mismatched.append(f"{key}: checkpoint has shape {value.shape}, the model "
-                                  f"{tuple(target.shape)}")
-            values[key] = value
-        problems = []
-        if mismatched:
-            problems.append("size mismatch for " + "; ".join(mismatched))
-        if strict and missing:
-            problems.append("missing key(s): " + ", ".join(missing))
-        if strict and unexpected:
-            problems.append("unexpected key(s): " + ", ".join(unexpected))
-        if problems:
-            raise StateDictError(f"Error(s) in loading state_dict for {type(self).__name__}: "
-                                 + "; ".join(problems))
+        values, missing, unexpected = matching_values(own, state_dict, strict,
+                                                      type(self).__name__)
         for key, value in values.items():
             target = own[key]
             target.data[...] = backend.to_device(value.astype(target.dtype), target.device)
