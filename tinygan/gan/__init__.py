@@ -2,14 +2,20 @@
 
 Read in this order:
 
-* ``losses.py``: Eq. 1-5 of the GAN chapter, one named function each, from D's logits;
+* ``losses.py``: Eq. 1-5 of the GAN chapter, one named function each, from D's logits (and
+  the least-squares GAN's two); ``wasserstein.py``: the WGAN critic and generator losses, the
+  gradient penalty and R1;
 * ``algorithm.py``: ``GAN``, Goodfellow et al.'s Algorithm 1 (k D steps, then one G step
   through a frozen D), every term of a step returned;
 * ``conditional.py``: ``ConditionalGAN``, the labels given to both players;
 * ``training.py``: the loop around a step (progress, callbacks, Ctrl-C, the NaN stop);
 * ``checkpoint.py``: what a GAN's checkpoint holds, restored all or nothing;
 * ``models.py``: the reference set-ups (gauss1d, ring2d, grid2d, mlp-mnist, dcgan-mnist,
-  cgan-mnist) with their documented choices.
+  cgan-mnist) with their documented choices, built from ``networks.py`` (MLPs, PacGAN's
+  ``Pack``, DCGAN's initialisation, the conditional networks);
+* ``superres.py``, ``superres_networks.py``, ``superres_setups.py``: the super-resolution GAN
+  (SRResNet and SRGAN on MNIST digits upscaled x4);
+* ``pretrained.py``: ``tinygan.pretrained(name)``, the shipped MNIST generators.
 """
 
 # models imports the set-ups' layers and data, so it comes last.

@@ -55,13 +55,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tinygan import nn, ops
-from tinygan.autograd.tensor import Tensor
+from tinygan import nn
 from tinygan.data import Gaussian1D, Grid2D, Ring2D
 from tinygan.gan.algorithm import GAN
 from tinygan.gan.conditional import ConditionalGAN
+from tinygan.gan.networks import (
+    LabelledDiscriminator,
+    LabelledGenerator,
+    Pack,
+    dcgan_init,
+    leaky,
+    mlp,
+)
 from tinygan.gan.wasserstein import LOSSES
-from tinygan.nn.init import normal_, zeros_
 from tinygan.optim.lr_scheduler import LinearLR
 from tinygan.optim.optimizers import Adam
 
@@ -121,23 +127,6 @@ class Setup:
                    g_scheduler=self.g_scheduler)
 
 
-def mlp(sizes: list[int], hidden: Callable[[], nn.Module], out: nn.Module | None = None,
-        device: Any = None) -> nn.Sequential:
-    """Linear layers of the given sizes with ``hidden()`` between them and ``out`` at the end."""
-    layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(a, b, device=device))
-        if i < len(sizes) - 2:
-            layers.append(hidden())
-    if out is not None:
-        layers.append(out)
-    return nn.Sequential(*layers)
-
-
-def _leaky() -> nn.Module:
-    return nn.LeakyReLU(0.2)
-
-
 def _adams(g: nn.Module, d: nn.Module, lr: float, betas: tuple[float, float]) -> tuple[Adam, Adam]:
     return Adam(g.parameters(), lr=lr, betas=betas), Adam(d.parameters(), lr=lr, betas=betas)
 
@@ -156,29 +145,6 @@ def _hyper(loss: str, lr: float | None, betas: Any, gan_lr: float) -> tuple[floa
     return lr or wgan["lr"], betas or wgan["betas"], wgan["k"]
 
 
-class Pack(nn.Module):
-    """PacGAN's packing (Lin, Khetan, Fanti and Oh, 2018): D judges ``m`` samples at once.
-
-    (N, d) -> (N/m, m*d): m consecutive samples, all real or all fake, become one input of D, so
-    D sees how varied a handful of samples is. A generator that puts everything on a few modes
-    makes packs that look alike, which a single-sample D cannot notice but a packed D can: the
-    cheapest cure for mode collapse. Eq. 1-5 are unchanged; their means run over packs.
-    """
-
-    def __init__(self, m: int) -> None:
-        super().__init__()
-        self.m = int(m)
-
-    def forward(self, x: Tensor) -> Tensor:
-        if len(x) % self.m:
-            raise ValueError(f"Pack({self.m}): a batch of {len(x)} samples does not split into "
-                             f"packs of {self.m}; use a batch size divisible by {self.m}")
-        return x.reshape(len(x) // self.m, self.m * x.shape[1])
-
-    def extra_repr(self) -> str:
-        return f"m={self.m}"
-
-
 def _toy(name: str, target: Any, latent_dim: int, g_sizes: list[int], d_sizes: list[int],
          lr: float | None, betas: Any, batch_size: int | None, steps: int | None,
          device: Any, pack: int | None = 1, g_lr_decay: bool = False, loss: str = "gan") -> Setup:
@@ -187,8 +153,8 @@ def _toy(name: str, target: Any, latent_dim: int, g_sizes: list[int], d_sizes: l
     pack = (1 if wgan else 4) if pack is None else pack
     batch_size = (256 if wgan else 512) if batch_size is None else batch_size
     steps = (WGAN_TOY_STEPS if wgan else 24000) if steps is None else steps
-    g = mlp([latent_dim, *g_sizes], _leaky, device=device)
-    d = mlp([d_sizes[0] * pack, *d_sizes[1:]], _leaky, device=device)
+    g = mlp([latent_dim, *g_sizes], leaky, device=device)
+    d = mlp([d_sizes[0] * pack, *d_sizes[1:]], leaky, device=device)
     if pack > 1:
         d = nn.Sequential(Pack(pack), *d)
     setup = Setup(name, g, d, *_adams(g, d, lr, betas), latent_dim, batch_size, steps, "toy",
@@ -242,34 +208,11 @@ def mlp_mnist(device: Any = None, lr: float | None = None, betas: Any = None,
     LeakyReLU(0.2); batch 128; Adam lr 2e-4, betas (0.5, 0.999); with ``loss="wgan-gp"``
     k = 5, lr 1e-4, betas (0.5, 0.9)."""
     lr, betas, k = _hyper(loss, lr, betas, 2e-4)
-    g = mlp([64, 256, 512, 784], _leaky, nn.Tanh(), device)
+    g = mlp([64, 256, 512, 784], leaky, nn.Tanh(), device)
     g.append(nn.Unflatten(1, (1, 28, 28)))
-    d = nn.Sequential(nn.Flatten(), *mlp([784, 512, 256, 1], _leaky, device=device))
+    d = nn.Sequential(nn.Flatten(), *mlp([784, 512, 256, 1], leaky, device=device))
     return Setup("mlp-mnist", g, d, *_adams(g, d, lr, betas), 64, batch_size, steps, "mnist",
                  loss=loss, k=k)
-
-
-def dcgan_init(module: nn.Module) -> nn.Module:
-    """The DCGAN recipe (Radford et al. 2016, section 4), in place on ``module`` and all its
-    sub-modules, which it returns: Conv2d, ConvTranspose2d and Linear weights ~ N(0, 0.02^2),
-    BatchNorm scales ~ N(1, 0.02^2), their biases 0 (the PyTorch DCGAN tutorial's
-    ``weights_init``). Other layers are left as they are.
-
-        >>> tinygan.manual_seed(0)
-        >>> layer = dcgan_init(tinygan.nn.Linear(1000, 100))
-        >>> round(float(layer.weight.numpy().std()), 3), float(abs(layer.bias.numpy()).max())
-        (0.02, 0.0)
-    """
-    for m in module.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
-            normal_(m.weight, 0.0, 0.02)
-            if m.bias is not None:
-                zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)) and m.affine:
-            normal_(m.weight, 1.0, 0.02)
-            if m.bias is not None:
-                zeros_(m.bias)
-    return module
 
 
 def dcgan_mnist(device: Any = None, lr: float | None = None, betas: Any = None,
@@ -298,32 +241,6 @@ def dcgan_mnist(device: Any = None, lr: float | None = None, betas: Any = None,
     dcgan_init(d)
     return Setup("dcgan-mnist", g, d, *_adams(g, d, lr, betas), 100, batch_size, steps, "mnist",
                  checkpoint_every=500, loss=loss, k=k)
-
-
-class LabelledGenerator(nn.Module):
-    """G(z, y): the label's embedding concatenated to z, then mlp-mnist's generator."""
-
-    def __init__(self, latent_dim: int, num_classes: int, device: Any = None) -> None:
-        super().__init__()
-        self.label_embedding = nn.Embedding(num_classes, num_classes, device=device)
-        self.net = mlp([latent_dim + num_classes, 256, 512, 784], _leaky, nn.Tanh(), device)
-        self.net.append(nn.Unflatten(1, (1, 28, 28)))
-
-    def forward(self, z: Tensor, y: Tensor) -> Tensor:
-        return self.net(ops.cat([z, self.label_embedding(y)], axis=1))
-
-
-class LabelledDiscriminator(nn.Module):
-    """D(x, y): the flattened image and the label's embedding, concatenated, then an MLP."""
-
-    def __init__(self, num_classes: int, device: Any = None) -> None:
-        super().__init__()
-        self.label_embedding = nn.Embedding(num_classes, num_classes, device=device)
-        self.net = mlp([784 + num_classes, 512, 256, 1], _leaky, device=device)
-
-    def forward(self, x: Tensor, y: Tensor) -> Tensor:
-        x = x.reshape(len(x), -1)
-        return self.net(ops.cat([x, self.label_embedding(y)], axis=1))
 
 
 def cgan_mnist(device: Any = None, lr: float = 2e-4, betas: tuple[float, float] = (0.5, 0.999),
