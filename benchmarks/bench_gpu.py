@@ -5,16 +5,16 @@
 Needs CuPy and a GPU (``pip install "tinygan[cuda12]"``) and, for the comparison, a CUDA build
 of PyTorch; without a GPU it prints why and exits 0, so it can sit in any script.
 
-A step is the benchmark step of docs/setups.md: one D update on a real and a fake batch (the fake batch made without a graph
-back into G), then one G update through D (Eq. 5) with D's parameters frozen. It is written out
-the same way for both libraries, on the same networks (PyTorch's copies are built from tinygan's
-modules and loaded with their state_dict, so the two start from identical weights; the losses of
-the first step are printed as a check). z is drawn on the device; real batches are made on the
-device once (MNIST set-ups use noise images of MNIST's shape: the time does not depend on the
-pixels). Each figure is the median over ``repeats`` steps, each timed from a device
-synchronisation to the next, after ``warmup`` steps (CuPy compiles its kernels on first use).
-The last column times tinygan's own ``GAN.step``, which also reads every logged term back to the
-host (a synchronisation per term).
+A step is the benchmark step of docs/setups.md: one D update on a real and a fake batch (the
+fake batch made without a graph back into G), then one G update through D (Eq. 5) with D's
+parameters frozen. It is written out the same way for both libraries, on the same networks
+(PyTorch's copies are built from tinygan's modules and loaded with their state_dict, so the two
+start from identical weights; the losses of the first step are printed as a check). z is drawn
+on the device; real batches are made on the device once (MNIST set-ups use noise images of
+MNIST's shape: the time does not depend on the pixels). Each figure is the median over
+``repeats`` steps, each timed from a device synchronisation to the next, after ``warmup`` steps
+(CuPy compiles its kernels on first use). The last column times tinygan's own ``GAN.step``,
+which also reads every logged term back to the host (a synchronisation per term).
 """
 
 from __future__ import annotations

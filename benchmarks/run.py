@@ -3,13 +3,13 @@
     python benchmarks/run.py            # everything; rewrites the results in benchmarks/README.md
     python benchmarks/run.py --quick    # a fast smoke run (few repeats); prints, writes nothing
 
-For each reference set-up, one training step (docs/setups.md's benchmark step: G forward once, a D update on a real and
-a detached fake batch, a G update through the frozen D, Adam) is timed in tinygan and in PyTorch
-(``torch.set_num_threads(2)``) with identical weights and batches, interleaved in this process:
-medians and IQR over repeats, the ratio tinygan / PyTorch, and the achieved GFLOP/s of the
-matmul-like layers against NumPy's measured float32 GEMM rate. Then peak memory (tracemalloc for
-tinygan's NumPy arrays; peak RSS of a fresh process per library on dcgan-mnist) and op-level
-figures. See benchmarks/README.md for how to read the tables.
+For each reference set-up, one training step (docs/setups.md's benchmark step: G forward once, a
+D update on a real and a detached fake batch, a G update through the frozen D, Adam) is timed in
+tinygan and in PyTorch (``torch.set_num_threads(2)``) with identical weights and batches,
+interleaved in this process: medians and IQR over repeats, the ratio tinygan / PyTorch, and the
+achieved GFLOP/s of the matmul-like layers against NumPy's measured float32 GEMM rate. Then peak
+memory (tracemalloc for tinygan's NumPy arrays; peak RSS of a fresh process per library on
+dcgan-mnist) and op-level figures. See benchmarks/README.md for how to read the tables.
 """
 
 from __future__ import annotations

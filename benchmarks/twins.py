@@ -10,8 +10,9 @@ keys are PyTorch's). Both libraries then run the same step on the same arrays:
     G update: D frozen (no gradients into D, its BatchNorm statistics restored afterwards);
               L_G = Eq. 5 on D(fake);  backward through D into G; Adam step on G
 
-That is the benchmark step of docs/setups.md ("One training step in the benchmarks"). (``tinygan.GAN.step`` does the same with a second, fresh z for
-the G update and records every term of the chapter; its time is reported beside it.)
+That is the benchmark step of docs/setups.md ("One training step in the benchmarks").
+(``tinygan.GAN.step`` does the same with a second, fresh z for the G update and records every
+term of the chapter; its time is reported beside it.)
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The reference set-ups of docs/setups.md (tinygan.models): shapes, sizes, hyperparameters, registry."""
+"""The reference set-ups of docs/setups.md (tinygan.models): shapes, sizes, hyperparameters,
+registry."""
 
 from __future__ import annotations
 

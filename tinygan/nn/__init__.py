@@ -2,8 +2,8 @@
 
 Read ``module.py`` first (how parameters are found, state_dict), with ``parameter.py``
 (``Parameter``) and ``state_dict.py`` (matching a state dict's keys and shapes) beside it, then a
-layer such as ``linear.py``; ``init.py`` holds the initialisation schemes and ``functional.py`` the layers'
-functional forms under PyTorch's names (``import tinygan.nn.functional as F``).
+layer such as ``linear.py``; ``init.py`` holds the initialisation schemes and ``functional.py``
+the layers' functional forms under PyTorch's names (``import tinygan.nn.functional as F``).
 """
 
 from tinygan.nn import functional, init
