@@ -178,16 +178,7 @@ class LayerNormFn(Function):
     def backward(ctx: Context, grad: Any) -> tuple[Any, ...]:
         xhat, inv_std, weight = ctx.saved_tensors
         axes, lead = ctx.axes, tuple(range(grad.ndim - len(ctx.axes)))
-        gx = gw = gb = None
-        if ctx.needs_input_grad[0]:
-            gh = grad * weight if weight is not None else grad
-            gx = inv_std * (gh - gh.mean(axis=axes, keepdims=True)
-                            - xhat * (gh * xhat).mean(axis=axes, keepdims=True))
-        if ctx.needs_input_grad[1]:
-            gw = (grad * xhat).sum(axis=lead)
-        if ctx.needs_input_grad[2]:
-            gb = grad.sum(axis=lead)
-        return gx, gw, gb, None, None
+        return _layer_norm_grads(ctx.needs_input_grad, grad, xhat, inv_std, weight, axes, lead)
 
     @staticmethod
     def backward_graph(ctx: Context, grad: Tensor, x: Tensor, weight: Tensor | None,
@@ -197,16 +188,26 @@ class LayerNormFn(Function):
         centered = x - x.mean(axis=axes, keepdims=True)
         inv_std = 1 / sqrt((centered * centered).mean(axis=axes, keepdims=True) + eps)
         xhat = centered * inv_std
-        gx = gw = gb = None
-        if ctx.needs_input_grad[0]:
-            gh = grad * weight if weight is not None else grad
-            gx = inv_std * (gh - gh.mean(axis=axes, keepdims=True)
-                            - xhat * (gh * xhat).mean(axis=axes, keepdims=True))
-        if ctx.needs_input_grad[1]:
-            gw = (grad * xhat).sum(axis=lead)
-        if ctx.needs_input_grad[2]:
-            gb = grad.sum(axis=lead)
-        return gx, gw, gb, None, None
+        return _layer_norm_grads(ctx.needs_input_grad, grad, xhat, inv_std, weight, axes, lead)
+
+
+
+def _layer_norm_grads(needs: tuple[bool, ...], grad: Any, xhat: Any, inv_std: Any, weight: Any,
+                      axes: tuple[int, ...], lead: tuple[int, ...]) -> tuple[Any, ...]:
+    """LayerNorm's backward, the same lines on arrays (``backward``) or Tensors
+    (``backward_graph``): with g = dL/dy * weight,
+    dL/dx = (g - mean(g) - xhat * mean(g * xhat)) / s,  dL/dweight = sum dL/dy * xhat,
+    dL/dbias = sum dL/dy (the means over the normalised axes, the sums over the others)."""
+    gx = gw = gb = None
+    if needs[0]:
+        gh = grad * weight if weight is not None else grad
+        gx = inv_std * (gh - gh.mean(axis=axes, keepdims=True)
+                        - xhat * (gh * xhat).mean(axis=axes, keepdims=True))
+    if needs[1]:
+        gw = (grad * xhat).sum(axis=lead)
+    if needs[2]:
+        gb = grad.sum(axis=lead)
+    return gx, gw, gb, None, None
 
 
 def layer_norm(
