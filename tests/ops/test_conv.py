@@ -10,7 +10,7 @@ import pytest
 
 import tinygan as tg
 from tinygan.backend import to_numpy as host
-from tinygan.ops import checks, conv
+from tinygan.ops import checks, conv, kernels
 
 # (kernel, stride, padding, dilation, output_padding, (H, W)): odd and even sizes, square and
 # non-square kernels, strides 1-3, padding 0-2, dilation 1-2, output_padding up to stride - 1.
@@ -168,7 +168,9 @@ def test_naive_references_match_torch():
     np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12)
 
 
-def test_float32_stays_float32_and_contiguous():
+def test_float32_stays_float32_and_outputs_are_batch_last_views():
+    """Conv outputs are (N, C, H, W) views of a batch-last (C, H, W, N) buffer, so the next
+    conv's im2col reads them without a transpose; the leaves' gradients are contiguous."""
     tg.manual_seed(0)
     x = tg.randn(2, 3, 8, 8, requires_grad=True)
     w = tg.randn(4, 3, 4, 4, requires_grad=True)
@@ -178,11 +180,14 @@ def test_float32_stays_float32_and_contiguous():
     assert y.dtype == np.float32 and z.dtype == np.float32 and z.shape == (2, 2, 8, 8)
     z.sum().backward()
     for t in (x, w, wt):
-        assert t.grad.dtype == np.float32
-    if isinstance(z.data, np.ndarray):  # contiguity as NumPy reports it (the CuPy double's
+        assert t.grad.dtype == np.float32 and t.grad.shape == t.shape
+    if isinstance(z.data, np.ndarray):  # memory order as NumPy reports it (the CuPy double's
         # ascontiguousarray is a plain asarray, so it cannot be checked there)
-        assert y.data.flags.c_contiguous and z.data.flags.c_contiguous
+        for out in (y.data, z.data):
+            assert out.transpose(1, 2, 3, 0).flags.c_contiguous  # (C, H, W, N) in memory
+        # a leaf's .grad is laid out like the leaf, as in PyTorch
         assert all(t.grad.flags.c_contiguous for t in (x, w, wt))
+        assert np.shares_memory(kernels.to_rows(y.data), y.data)  # to_rows copies nothing
 
 
 def test_no_scatter_tricks_in_conv():

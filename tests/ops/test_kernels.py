@@ -65,7 +65,9 @@ def test_rows_round_trip_and_layout():
     np.testing.assert_array_equal(rows, a.transpose(1, 2, 3, 0).reshape(3, -1))
     back = kernels.from_rows(rows, 2, 4, 5)
     np.testing.assert_array_equal(back, a)
-    assert back.flags.c_contiguous
+    assert np.shares_memory(back, rows)  # a view: the batch-last order is kept, nothing copied
+    np.testing.assert_array_equal(kernels.to_rows(back), rows)
+    assert np.shares_memory(kernels.to_rows(back), rows)
 
 
 def test_matmul_at_b_t():

@@ -197,11 +197,12 @@ class Function:
         device_type = None
         for x in inputs:
             if isinstance(x, Tensor):
+                data = _array_of(x)
                 if device_type is None:
-                    device_type = type(x.data)
-                elif type(x.data) is not device_type:
+                    device_type = type(data)
+                elif type(data) is not device_type:
                     _check_same_device(cls, inputs)
-                arrays.append(x.data)
+                arrays.append(data)
                 needs.append(x.requires_grad)
             else:
                 arrays.append(x)
@@ -214,6 +215,11 @@ class Function:
             result._node = Node(cls, ctx, tuple(inputs))
             return result
         return Tensor(out)
+
+
+# A tensor's array as stored, read from the slot: ``Parameter.data`` wraps it in the
+# ParameterData view (for PyTorch's in-place methods), which the ops have no use for.
+_array_of = Tensor.data.__get__
 
 
 def _check_same_device(fn: type[Function], inputs: tuple[Any, ...]) -> None:

@@ -175,14 +175,23 @@ def seed(output: Tensor, gradient: Any, create_graph: bool, caller: str) -> Any:
     return gradient
 
 
-def accumulate(total: Any, grad: Any) -> Any:
+def accumulate(total: Any, grad: Any, handed_out: set[int]) -> Any:
     """``total + grad``, the ``.grad`` of a leaf adding up over backward calls.
 
-    The first gradient is copied: an op may hand one array to several inputs (a + b gives both
-    the upstream gradient), and each ``.grad`` must be its own array. Tensors (``create_graph``)
-    are never written into, so they are not copied.
+    Each ``.grad`` must be an array of its own: an op may hand one array to several inputs
+    (a + b gives both the upstream gradient), or hand on a view or the caller's own seed. So the
+    first gradient is copied unless it is a fresh array nobody else holds: it owns its memory, is
+    writable, and is not among ``handed_out`` (the ids of the arrays this walk has already given
+    to a ``.grad``, and of its seed; the id is added here). Tensors (``create_graph``) are never
+    written into, so they are not copied.
     """
     if isinstance(grad, Tensor):
         return grad if total is None else grad + total
     grad = backend.as_array(grad)
-    return grad.copy() if total is None else backend.as_array(total + grad)
+    if total is not None:
+        return backend.as_array(total + grad)
+    fresh = getattr(grad, "base", False) is None and grad.flags.writeable
+    if not fresh or id(grad) in handed_out:
+        grad = grad.copy()
+    handed_out.add(id(grad))
+    return grad

@@ -176,10 +176,11 @@ class Tensor(TensorAPI):  # TensorAPI: PyTorch's spellings (view, size(0), fill_
         seed = graph.seed(self, gradient, create_graph, "backward()")
         order = graph.topological_order([self])
         graph.check_not_released(order)
+        handed_out = {id(seed)}  # arrays a .grad may not share (graph.accumulate)
         for t, g in graph.backpropagate(order, {id(self): seed}, None, retain_graph,
                                         create_graph):
             if t._node is None or t._retain_grad:  # a leaf, or a tensor asked to keep its grad
-                t.grad = graph.accumulate(t.grad, g)
+                t.grad = graph.accumulate(t.grad, g, handed_out)
 
     # -- Python operators --------------------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor: return arithmetic.add(self, other)

@@ -9,6 +9,10 @@ tests/ops/test_kernels.py checks that the two agree. The tricks, all of them her
   offset: kh * kw slices, not a loop over pixels); ``col2im`` is its adjoint, adding the columns
   back. The batch axis is kept *last* inside both (the image is copied to (C, H, W, N)), so a
   slice moves runs of N contiguous numbers instead of single pixels: several times faster.
+* **batch-last activations**: a conv's output is handed on as a (N, C, H, W) *view* of the
+  matmul's (C, H, W, N) result (``from_rows``, ``col2im``) instead of being copied to NCHW; the
+  elementwise ops and BatchNorm in between keep that memory order, so the next conv's
+  ``im2col`` and ``to_rows`` find the batch already last and copy nothing.
 * **in-place updates**: every fresh array costs page faults and a pass over memory, which is
   most of what an elementwise op on a big array spends. ``moving_average_``, ``adam_step`` and
   ``standardize`` reuse the memory they are given instead of allocating intermediates.
@@ -94,19 +98,24 @@ def col2im(col: Any, shape: tuple[int, int, int, int], stride: Pair, padding: Pa
         rows = _window(i * dh, sh, oh)
         for j in range(kw):
             img[:, rows, _window(j * dw, sw, ow)] += col[:, i, j]
-    img = img[:, ph:ph + h, pw:pw + w]  # cut the padding off
-    return xp.ascontiguousarray(img.transpose(3, 0, 1, 2))
+    img = xp.ascontiguousarray(img[:, ph:ph + h, pw:pw + w])  # cut the padding off
+    return img.transpose(3, 0, 1, 2)  # (N, C, H, W), a view of the batch-last buffer
 
 
 def to_rows(a: Any) -> Any:
-    """(N, C, H, W) -> (C, H*W*N): one row per channel, columns in im2col's order (a copy)."""
+    """(N, C, H, W) -> (C, H*W*N): one row per channel, columns in im2col's order (a view when
+    ``a`` is laid out batch-last, as conv outputs are; else a copy)."""
     return a.transpose(1, 2, 3, 0).reshape(a.shape[1], -1)
 
 
 def from_rows(a: Any, n: int, h: int, w: int) -> Any:
-    """(C, H*W*N) -> (N, C, H, W), contiguous: the inverse of ``to_rows``."""
-    xp = backend.get_array_module(a)
-    return xp.ascontiguousarray(a.reshape(-1, h, w, n).transpose(3, 0, 1, 2))
+    """(C, H*W*N) -> (N, C, H, W), the inverse of ``to_rows``: a view, no copy.
+
+    The result keeps the batch-last memory order of the matmul's output, so the next conv's
+    ``to_rows`` and ``im2col`` read it without a transpose; elementwise ops and per-channel
+    reductions in between keep that order (NumPy's ufuncs follow their input's layout).
+    """
+    return a.reshape(-1, h, w, n).transpose(3, 0, 1, 2)
 
 
 def matmul_at_b_t(a: Any, b: Any) -> Any:
