@@ -37,6 +37,8 @@ import sys as _sys
 from tinygan import autograd
 # isort: on
 from tinygan import backend, data, evaluation, gan, nn, ops, optim, utils, viz
+
+ops.kernels.keep_freed_memory()  # reuse freed memory for the next arrays (see ops/kernels.py)
 from tinygan.autograd import (
     Function,
     GradcheckError,

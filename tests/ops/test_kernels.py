@@ -119,3 +119,25 @@ def test_adam_step_is_the_formula_in_torch_order():
     expected = (m / (np.sqrt(v) / math.sqrt(bc2) + eps)) * (lr / bc1)
     np.testing.assert_array_equal(kernels.adam_step(m, v, lr, bc1, bc2, eps, np.empty(8)),
                                   expected)
+
+
+def _faults_per_fresh_array() -> float:
+    """Minor page faults per fresh 4 MB array, allocated, written and freed 20 times."""
+    resource = pytest.importorskip("resource")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(20):
+        a = np.ones(1 << 20, dtype=np.float32)
+        del a
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 20
+
+
+def test_keep_freed_memory_stops_page_faults_on_fresh_arrays():
+    if not kernels.keep_freed_memory():
+        pytest.skip("not glibc (or TINYGAN_KEEP_FREED_MEMORY=0): nothing to check")
+    try:
+        _faults_per_fresh_array()  # the heap grows once
+        assert _faults_per_fresh_array() < 10
+        assert kernels.keep_freed_memory(False)  # glibc's defaults: each array faults again
+        assert _faults_per_fresh_array() > 500  # 1024 pages of 4 KiB
+    finally:
+        kernels.keep_freed_memory()
