@@ -86,22 +86,15 @@ def test_slope_from_mask_is_where(slope, dtype):
     np.testing.assert_allclose(out, np.where(mask, 1.0, slope).astype(dtype), rtol=1e-7)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_times_slope_is_where(dtype):
-    values = RNG.standard_normal((4, 6)).astype(dtype)
-    mask = RNG.standard_normal((4, 6)) > 0
-    out = kernels.times_slope(values, mask, 0.2)
-    assert out.dtype == dtype
-    np.testing.assert_allclose(out, np.where(mask, values, 0.2 * values), rtol=1e-6)
-
-
-def test_standardize():
-    x = RNG.standard_normal((4, 3, 2, 2))
-    mean, var = x.mean(axis=(0, 2, 3)), x.var(axis=(0, 2, 3))
-    shape = (1, 3, 1, 1)
-    expected = (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + 1e-5)
-    np.testing.assert_allclose(kernels.standardize(x, mean, var, 1e-5, shape), expected,
-                               rtol=1e-12)
+@pytest.mark.parametrize("shape", [(5, 3), (4, 3, 6), (4, 3, 2, 5)])
+@pytest.mark.parametrize("batch_last", [False, True])
+def test_channel_sums_are_the_sums_over_every_axis_but_1(shape, batch_last):
+    a, b = RNG.standard_normal(shape), RNG.standard_normal(shape)
+    if batch_last:  # the memory order conv outputs have
+        a = np.ascontiguousarray(np.moveaxis(a, 0, -1)).transpose(-1, *range(len(shape) - 1))
+    axes = (0, *range(2, len(shape)))
+    np.testing.assert_allclose(kernels.channel_sums(a), a.sum(axis=axes), rtol=1e-12)
+    np.testing.assert_allclose(kernels.channel_sums(a, b), (a * b).sum(axis=axes), rtol=1e-12)
 
 
 @pytest.mark.parametrize("scratch", [False, True])
@@ -138,6 +131,6 @@ def test_keep_freed_memory_stops_page_faults_on_fresh_arrays():
         _faults_per_fresh_array()  # the heap grows once
         assert _faults_per_fresh_array() < 10
         assert kernels.keep_freed_memory(False)  # glibc's defaults: each array faults again
-        assert _faults_per_fresh_array() > 500  # 1024 pages of 4 KiB
+        assert _faults_per_fresh_array() > 200  # 1024 pages of 4 KiB (some faulted in pairs)
     finally:
         kernels.keep_freed_memory()

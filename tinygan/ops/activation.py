@@ -48,20 +48,20 @@ def relu(x: Tensor) -> Tensor:
 class LeakyReLU(Function):
     """f(x) = x for x > 0, else s x.   df/dx = 1 for x > 0, else s (s at x = 0, as PyTorch).
 
-    Both are a product with the slope, 1 where x > 0 and s elsewhere: ``kernels.times_slope``.
+    Both are a product with the slope, 1 where x > 0 and s elsewhere: f = slope x, and
+    dL/dx = slope dL/df. The slope is saved for backward (the memory of x, as PyTorch saves).
     """
 
     @staticmethod
     def forward(ctx: Context, x: Any, negative_slope: float) -> Any:
-        positive = x > 0
-        ctx.save_for_backward(positive)  # a bool mask: a quarter of the memory of a float slope
-        ctx.negative_slope = negative_slope
-        return kernels.times_slope(x, positive, negative_slope)  # f = slope * x
+        slope = kernels.slope_from_mask(x > 0, negative_slope, x.dtype)  # 1 or s
+        ctx.save_for_backward(slope)
+        return x * slope
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any, None]:
-        (positive,) = ctx.saved_tensors
-        return kernels.times_slope(grad, positive, ctx.negative_slope), None  # slope * dL/df
+        (slope,) = ctx.saved_tensors
+        return grad * slope, None
 
     @staticmethod
     def backward_graph(ctx: Context, grad: Tensor, x: Tensor,

@@ -14,16 +14,17 @@ tests/ops/test_kernels.py checks that the two agree. The tricks, all of them her
   elementwise ops and BatchNorm in between keep that memory order, so the next conv's
   ``im2col`` and ``to_rows`` find the batch already last and copy nothing.
 * **in-place updates**: every fresh array costs page faults and a pass over memory, which is
-  most of what an elementwise op on a big array spends. ``moving_average_``, ``adam_step`` and
-  ``standardize`` reuse the memory they are given instead of allocating intermediates.
+  most of what an elementwise op on a big array spends. ``moving_average_`` and ``adam_step``
+  reuse the memory they are given instead of allocating intermediates; ``channel_sums`` (the
+  per-channel sums of BatchNorm) reduces a product without forming it.
 * **freed memory kept**: a fresh array of a few MB costs ~800 page faults on first touch, about
   as long as the arithmetic on it; glibc gives such arrays back to the system when they are
   freed, so every step faults them in again (~27,000 faults per dcgan-mnist step).
   ``keep_freed_memory`` (called when tinygan is imported, unless ``TINYGAN_KEEP_FREED_MEMORY=0``)
   asks glibc to keep freed memory for reuse instead: a buffer pool for every op at once.
-* **arithmetic on masks**: ``slope_from_mask`` builds s + (1 - s) [x > 0] in one array, and
-  ``times_slope`` multiplies by it in place; NumPy's ``where(mask, 1, s)`` is ~15x slower on a
-  random mask.
+* **arithmetic on masks**: ``slope_from_mask`` builds s + (1 - s) [x > 0] in one array (the
+  slope LeakyReLU multiplies by); NumPy's ``where(mask, 1, s)`` is ~15x slower on a random
+  mask.
 """
 
 from __future__ import annotations
@@ -37,9 +38,8 @@ from typing import Any
 from tinygan import backend
 
 __all__ = [
-    "adam_step", "col2im", "from_rows", "get_conv_outsize", "get_deconv_outsize", "im2col",
-    "keep_freed_memory",
-    "matmul_at_b_t", "moving_average_", "slope_from_mask", "standardize", "times_slope",
+    "adam_step", "channel_sums", "col2im", "from_rows", "get_conv_outsize", "get_deconv_outsize",
+    "im2col", "keep_freed_memory", "matmul_at_b_t", "moving_average_", "slope_from_mask",
     "to_rows",
 ]
 
@@ -148,25 +148,17 @@ def slope_from_mask(mask: Any, negative_slope: float, dtype: Any) -> Any:
     return slope
 
 
-def times_slope(values: Any, mask: Any, negative_slope: float) -> Any:
-    """values * (1 where mask, else s), in one new array: ``slope_from_mask`` multiplied in place.
+def channel_sums(a: Any, b: Any = None) -> Any:
+    """The sum of ``a`` (or of ``a * b``) over every axis but axis 1, shape (C,), in one pass
+    and without a temporary array (``einsum``).
 
-    Plain form: ``where(mask, values, s * values)``.
+    Plain form: ``a.sum(axis=(0, 2, 3, ...))`` or ``(a * b).sum(axis=(0, 2, 3, ...))``.
     """
-    out = slope_from_mask(mask, negative_slope, values.dtype)
-    out *= values
-    return out
-
-
-def standardize(x: Any, mean: Any, var: Any, eps: float, shape: tuple[int, ...]) -> Any:
-    """(x - mean) / sqrt(var + eps) in one new array (mean, var of ``shape``, broadcasting).
-
-    Plain form: ``(x - mean.reshape(shape)) / sqrt(var.reshape(shape) + eps)``.
-    """
-    xp = backend.get_array_module(x)
-    xhat = x - mean.reshape(shape)
-    xhat *= (1 / xp.sqrt(var + eps)).reshape(shape)
-    return xhat
+    xp = backend.get_array_module(a)
+    axes = "abcdefgh"[:a.ndim]  # "b" is the channel axis
+    if b is None:
+        return xp.einsum(f"{axes}->b", a)
+    return xp.einsum(f"{axes},{axes}->b", a, b)
 
 
 def moving_average_(average: Any, value: Any, beta: float, scratch: Any = None) -> Any:

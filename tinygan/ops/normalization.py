@@ -47,36 +47,42 @@ class BatchNormFn(Function):
     @staticmethod
     def forward(ctx: Context, x: Any, weight: Any, bias: Any, running_mean: Any, running_var: Any,
                 training: bool, momentum: float, eps: float) -> Any:
-        axes = (0, *range(2, x.ndim))  # every axis but the channels
         shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)  # a (C,) vector, broadcasting against x
-        m = x.size // x.shape[1]
+        m = x.size // x.shape[1]  # values per channel
+        sums = kernels.channel_sums  # sum over every axis but the channels
         if training:
-            mean, var = x.mean(axis=axes), x.var(axis=axes)  # the batch's (biased variance)
+            mean = sums(x) / m
+            centered = x - mean.reshape(shape)
+            var = sums(centered, centered) / m  # the batch's biased variance
             if running_mean is not None:  # running = (1 - momentum) running + momentum batch
                 kernels.moving_average_(running_mean, mean, 1 - momentum)
                 kernels.moving_average_(running_var, var * (m / (m - 1)), 1 - momentum)
         else:
             mean, var = running_mean, running_var
-        xhat = kernels.standardize(x, mean, var, eps, shape)  # (x - mu) / sqrt(var + eps)
-        y = xhat * weight.reshape(shape) if weight is not None else xhat.copy()
+            centered = x - mean.reshape(shape)
+        inv_std = 1 / backend.get_array_module(x).sqrt(var + eps)  # s
+        # y = gamma xhat + beta with xhat = (x - mu) s, as y = (x - mu) (gamma s) + beta
+        y = centered * (inv_std * weight if weight is not None else inv_std).reshape(shape)
         if bias is not None:
-            y += bias.reshape(shape)  # y = gamma xhat + beta
-        ctx.save_for_backward(xhat, 1 / backend.get_array_module(x).sqrt(var + eps), weight)
-        ctx.training, ctx.axes, ctx.shape, ctx.m = training, axes, shape, m
+            y += bias.reshape(shape)
+        ctx.save_for_backward(centered, inv_std, weight)  # xhat = centered * inv_std
+        ctx.training, ctx.shape, ctx.m = training, shape, m
         return y
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any, ...]:
-        xhat, inv_std, weight = ctx.saved_tensors
+        centered, inv_std, weight = ctx.saved_tensors
         shape, m = ctx.shape, ctx.m
-        gbeta = grad.sum(axis=ctx.axes)
-        ggamma = (grad * xhat).sum(axis=ctx.axes)
+        gbeta = kernels.channel_sums(grad)
+        ggamma = kernels.channel_sums(grad, centered) * inv_std  # sum G * xhat
         gx = None
         if ctx.needs_input_grad[0]:
             scale = (inv_std * weight if weight is not None else inv_std).reshape(shape)
-            if ctx.training:
-                mean_g, mean_gx = (gbeta / m).reshape(shape), (ggamma / m).reshape(shape)
-                gx = scale * (grad - mean_g - xhat * mean_gx)
+            if ctx.training:  # G - dL/dbeta / m - xhat dL/dgamma / m, xhat = centered * s
+                removed = centered * (inv_std * ggamma / m).reshape(shape)
+                removed += (gbeta / m).reshape(shape)
+                gx = grad - removed
+                gx *= scale
             else:
                 gx = scale * grad
         gw = ggamma if ctx.needs_input_grad[1] else None
@@ -89,7 +95,8 @@ class BatchNormFn(Function):
                        momentum: float, eps: float) -> tuple[Any, ...]:
         """The same formulas in Tensor ops; in training, xhat and s are recomputed from x (they
         depend on x through mu and var, and that dependence is differentiated too)."""
-        axes, shape, m = ctx.axes, ctx.shape, ctx.m
+        shape, m = ctx.shape, ctx.m
+        axes = (0, *range(2, x.ndim))  # every axis but the channels
         if training:
             centered = x - x.mean(axis=axes, keepdims=True)
             inv_std = 1 / sqrt((centered * centered).mean(axis=axes, keepdims=True) + eps)
