@@ -92,6 +92,7 @@ from tinygan.ops import (
     stack,
     where,
 )
+from tinygan.ops.parallel import get_num_threads, set_num_threads
 from tinygan.serialization import load, save
 from tinygan.utils import backends, cuda
 
@@ -262,4 +263,6 @@ __all__ = [
     "where",
     "zeros",
     "zeros_like",
+    "get_num_threads",
+    "set_num_threads",
 ]

@@ -33,8 +33,16 @@ class Parameter(Tensor):
 
     # ``.data`` is the raw array, seen through a view with PyTorch's in-place methods, so that
     # ``m.weight.data.normal_(0.0, 0.02)`` works (autograd/inplace.py, ParameterData).
-    data = property(lambda self: parameter_data(Tensor.data.__get__(self)),
+    data = property(lambda self: parameter_data(_array_of(self)),
                     lambda self, value: Tensor.data.__set__(self, _plain(value)))
+    # What the ops and optimizers ask of every parameter on every step, read from the array
+    # itself rather than through a fresh ParameterData view each time.
+    shape = property(lambda self: _array_of(self).shape)
+    dtype = property(lambda self: _array_of(self).dtype)
+    ndim = property(lambda self: _array_of(self).ndim)
+
+
+_array_of = Tensor.data.__get__  # the array as stored in the Tensor's slot
 
 
 def _plain(value: Any) -> Any:

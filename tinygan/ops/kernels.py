@@ -35,7 +35,10 @@ import math
 import os
 from typing import Any
 
+import numpy
+
 from tinygan import backend
+from tinygan.ops import parallel
 
 __all__ = [
     "adam_step", "channel_sums", "col2im", "from_rows", "get_conv_outsize", "get_deconv_outsize",
@@ -74,19 +77,25 @@ def im2col(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dilation: Pair
     """Patches of x (N, C, H, W) as a contiguous column buffer of shape (C, kh, kw, OH, OW, N).
 
     Plain form: col[c, i, j, oh, ow, n] = xpad[n, c, oh * sh + i * dh, ow * sw + j * dw], with
-    xpad the input zero-padded by ``padding``.
+    xpad the input zero-padded by ``padding``. Blocks of channels are filled side by side on
+    the kernels' threads (``parallel.for_blocks``).
     """
     xp = backend.get_array_module(x)
     n, c, h, w = x.shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
     oh, ow = get_conv_outsize(h, kh, sh, ph, dh), get_conv_outsize(w, kw, sw, pw, dw)
-    xpad = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)  # (C, Hp, Wp, N)
-    xpad[:, ph:ph + h, pw:pw + w] = x.transpose(1, 2, 3, 0)
     col = xp.empty((c, kh, kw, oh, ow, n), dtype=x.dtype)
-    for i in range(kh):
-        rows = _window(i * dh, sh, oh)
-        for j in range(kw):
-            col[:, i, j] = xpad[:, rows, _window(j * dw, sw, ow)]
+
+    def fill(channels: range) -> None:
+        block = slice(channels.start, channels.stop)
+        xpad = xp.zeros((len(channels), h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)  # C Hp Wp N
+        xpad[:, ph:ph + h, pw:pw + w] = x[:, block].transpose(1, 2, 3, 0)
+        for i in range(kh):
+            rows = _window(i * dh, sh, oh)
+            for j in range(kw):
+                col[block, i, j] = xpad[:, rows, _window(j * dw, sw, ow)]
+
+    parallel.for_blocks(fill, c, _threads_for(col))
     return col
 
 
@@ -94,21 +103,39 @@ def col2im(col: Any, shape: tuple[int, int, int, int], stride: Pair, padding: Pa
            dilation: Pair) -> Any:
     """The adjoint of ``im2col``: add each column entry back onto the pixel it was copied from.
 
-    col (C, kh, kw, OH, OW, N) -> image of ``shape`` (N, C, H, W); where patches overlap their
-    entries add up. <im2col(x), c> = <x, col2im(c)>. Each offset's slice hits every pixel at
-    most once, so a plain ``+=`` per offset is exact (no scatter needed).
+    col (C, kh, kw, OH, OW, N) -> image of ``shape`` (N, C, H, W), a view of a (C, H, W, N)
+    buffer; where patches overlap their entries add up. <im2col(x), c> = <x, col2im(c)>. Each
+    offset's slice hits every pixel at most once, so a plain ``+=`` per offset is exact (no
+    scatter needed). Blocks of channels are summed side by side on the kernels' threads.
     """
     xp = backend.get_array_module(col)
     c, kh, kw, oh, ow, n = col.shape
     _, _, h, w = shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    img = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=col.dtype)  # (C, Hp, Wp, N)
-    for i in range(kh):
-        rows = _window(i * dh, sh, oh)
-        for j in range(kw):
-            img[:, rows, _window(j * dw, sw, ow)] += col[:, i, j]
-    img = xp.ascontiguousarray(img[:, ph:ph + h, pw:pw + w])  # cut the padding off
-    return img.transpose(3, 0, 1, 2)  # (N, C, H, W), a view of the batch-last buffer
+    out = xp.empty((c, h, w, n), dtype=col.dtype)
+
+    def add_back(channels: range) -> None:
+        block = slice(channels.start, channels.stop)
+        img = xp.zeros((len(channels), h + 2 * ph, w + 2 * pw, n), dtype=col.dtype)  # C Hp Wp N
+        for i in range(kh):
+            rows = _window(i * dh, sh, oh)
+            for j in range(kw):
+                img[:, rows, _window(j * dw, sw, ow)] += col[block, i, j]
+        out[block] = img[:, ph:ph + h, pw:pw + w]  # the padding cut off
+
+    parallel.for_blocks(add_back, c, _threads_for(col))
+    return out.transpose(3, 0, 1, 2)  # (N, C, H, W), a view of the batch-last buffer
+
+
+PARALLEL_MIN_SIZE = 1 << 18  # below ~1 MB of columns a second thread costs more than it saves
+
+
+def _threads_for(col: Any) -> int:
+    """Threads for im2col/col2im on ``col``: NumPy's arrays of at least PARALLEL_MIN_SIZE
+    values get the kernels' threads (CuPy runs on the GPU, small arrays are not worth it)."""
+    if type(col) is not numpy.ndarray or col.size < PARALLEL_MIN_SIZE:
+        return 1
+    return parallel.get_num_threads()
 
 
 def to_rows(a: Any) -> Any:

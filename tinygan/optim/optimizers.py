@@ -136,7 +136,7 @@ class Adam(Optimizer):
         group["betas"] = betas
 
     def _update(self, p: Tensor, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
-        xp = backend.get_array_module(p.data)
+        xp = backend.get_array_module(grad)
         beta1, beta2 = group["betas"]
         if not state:  # first step: the moments start at zero
             state["step"] = 0
