@@ -37,8 +37,6 @@ import sys as _sys
 from tinygan import autograd
 # isort: on
 from tinygan import backend, data, evaluation, gan, nn, ops, optim, utils, viz
-
-ops.kernels.keep_freed_memory()  # reuse freed memory for the next arrays (see ops/kernels.py)
 from tinygan.autograd import (
     Function,
     GradcheckError,
@@ -145,6 +143,8 @@ from tinygan.utils.torch_functions import (
     unsqueeze,
     var,
 )
+
+ops.kernels.keep_freed_memory()  # reuse freed memory for the next arrays (see ops/kernels.py)
 
 # ``import tinygan.losses`` (and the three others) reach the module in its lesson's folder.
 for _short, _module in {"losses": losses, "models": models, "metrics": metrics,

@@ -2,9 +2,10 @@
 
 NumPy's matrix products already use every core (OpenBLAS's threads), but its copies and
 elementwise loops run on one. They do release Python's GIL while they run, so two threads that
-each copy or update half of an array do run at once. ``for_blocks`` splits a range (channels,
-parameters) into one block per thread, ``for_each`` shares out items of unequal sizes (the
-optimizers' per-parameter updates); the kernels that use them do the same work as with one thread, only side by side, and give identical results.
+each copy or update half of an array do run at once. ``for_blocks`` splits a range (the
+channels of im2col/col2im) into one block per thread, ``for_each`` shares out items of unequal
+sizes (the optimizers' per-parameter updates); the kernels that use them do the same work as
+with one thread, only side by side, and give identical results.
 
 ``tinygan.set_num_threads(n)`` sets how many threads (PyTorch's name): this pool and, where it
 can, NumPy's OpenBLAS. The default is ``OMP_NUM_THREADS`` or ``OPENBLAS_NUM_THREADS`` when set,
