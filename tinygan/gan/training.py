@@ -114,7 +114,26 @@ TERM_NAMES = {
 
 
 def _all_finite(arrays: Iterable[Any]) -> bool:
-    return all(bool(backend.get_array_module(a).isfinite(a).all()) for a in arrays)
+    """Every entry of every array finite. The sum of an array is NaN or infinite whenever an
+    entry is, so one reduction per array decides; only a sum that overflowed on finite entries
+    (a fluke of huge values) is looked at entry by entry."""
+    for a in arrays:
+        xp = backend.get_array_module(a)
+        if not xp.isfinite(a.sum()) and not xp.isfinite(a).all():
+            return False
+    return True
+
+
+def _gradient_norm(module: Any) -> float:
+    """sqrt(sum of every squared gradient entry of ``module``): one dot product per parameter,
+    in its dtype; in float64 if that overflowed (or was NaN) so the value is exact either way."""
+    xp = backend.get_array_module
+    grads = [p.grad.reshape(-1) for p in module.parameters() if p.grad is not None]
+    total = sum(float(xp(g).dot(g, g)) for g in grads)
+    if not numpy.isfinite(total):
+        total = sum(float(xp(g).dot(g.astype(numpy.float64), g.astype(numpy.float64)))
+                    for g in grads)
+    return total ** 0.5
 
 
 def _optimizer_arrays(optimizer: Any) -> Iterator[Any]:
@@ -146,8 +165,7 @@ def kept_if_finite(step: int, who: str, module: Any, optimizer: Any,
             yield terms
             for key, v in terms.items():
                 terms[key] = float(v.item()) if hasattr(v, "item") else float(v)
-            terms[grad_key] = sum(float((p.grad.astype(numpy.float64) ** 2).sum())
-                                  for p in module.parameters() if p.grad is not None) ** 0.5
+            terms[grad_key] = _gradient_norm(module)
             bad = next((TERM_NAMES[k] for k in (loss_key, grad_key)
                         if not numpy.isfinite(terms[k])), None)
             if bad is None and not _all_finite(p.data for p in module.parameters()):
