@@ -73,6 +73,8 @@ def test_wrong_range_nan_and_dtype(run, tmp_path, capsys):
     x = np.zeros((2, 1, 7, 7))
     x[1, 0, 3, 3] = np.nan
     _bad(run, tmp_path, capsys, x, "1 NaN or infinite value(s) (the first in image 1)")
+    x[0, 0, 0, :2] = -np.inf
+    _bad(run, tmp_path, capsys, x, "3 NaN or infinite value(s) (the first in image 0)")
     _bad(run, tmp_path, capsys, np.array([["a"] * 49]).reshape(1, 1, 7, 7),
          "expected numbers")
 

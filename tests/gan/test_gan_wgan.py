@@ -126,7 +126,7 @@ def test_the_command_line_trains_resumes_bit_identical_and_records_the_loss(
     argv = ["train", "ring2d", "--loss", "wgan-gp", "--batch-size", "64", "--steps", "4",
             "--checkpoint-every", "2", "--quiet"]
     assert cli.main([*argv, "--out", str(tmp_path / "a")]) == 0
-    assert "loss wgan-gp, k=5" in capsys.readouterr().out
+    assert "loss wgan-gp (gradient penalty weight 10), k=5" in capsys.readouterr().out
     run = tinygan.load(tmp_path / "a" / "checkpoint.npz")["run"]
     assert (run["loss"], run["k"], run["generator_loss"]) == ("wgan-gp", 5, "wasserstein")
 
@@ -154,6 +154,42 @@ def test_the_command_line_trains_resumes_bit_identical_and_records_the_loss(
     assert cli.main(["train", "ring2d", "--steps", "6", "--out", b, "--resume", "--loss",
                      "gan", "--quiet"]) == 2
     assert "--loss gan differs from the resumed run's wgan-gp" in capsys.readouterr().err
+
+
+def test_gp_weight_on_the_command_line_trains_is_recorded_and_kept_by_resume(tmp_path, capsys):
+    out = str(tmp_path / "run")
+    argv = ["train", "ring2d", "--loss", "wgan-gp", "--batch-size", "32", "--out", out, "--quiet"]
+    assert cli.main([*argv, "--steps", "2", "--gp-weight", "0"]) == 0
+    assert "(gradient penalty weight 0)" in capsys.readouterr().out
+    ck = tinygan.load(tmp_path / "run" / "checkpoint.npz")
+    assert ck["run"]["gp_weight"] == 0.0
+    assert np.all(ck["history"]["gradient_penalty"] == 0)  # lambda = 0: no penalty at all
+    assert cli.main(["train", "ring2d", "--out", out, "--resume", "--steps", "3", "--quiet"]) == 0
+    ck = tinygan.load(tmp_path / "run" / "checkpoint.npz")
+    assert ck["step"] == 3 and ck["run"]["gp_weight"] == 0.0
+    assert np.all(ck["history"]["gradient_penalty"] == 0)  # the resumed steps kept lambda = 0
+    capsys.readouterr()
+    assert cli.main([*argv, "--steps", "4", "--resume", "--gp-weight", "2"]) == 2
+    assert "--gp-weight 2.0 differs from the resumed run's 0.0" in capsys.readouterr().err
+
+    default = str(tmp_path / "default")
+    assert cli.main(["train", "ring2d", "--loss", "wgan-gp", "--batch-size", "32", "--steps",
+                     "1", "--out", default, "--quiet"]) == 0
+    run = tinygan.load(tmp_path / "default" / "checkpoint.npz")["run"]
+    assert run["gp_weight"] == models.build("ring2d", loss="wgan-gp").gp_weight
+    assert models.build("ring2d", loss="wgan-gp", gp_weight=0.5).gan().gp_weight == 0.5
+
+    capsys.readouterr()
+    assert cli.main(["train", "ring2d", "--gp-weight", "1", "--out", str(tmp_path / "x"),
+                     "--quiet"]) == 2
+    assert "give it with --loss wgan-gp (the run's loss is gan)" in capsys.readouterr().err
+    for bad, why in (("-1", "must be a finite number >= 0, got -1"),
+                     ("ten", "expected a number, got 'ten'"), ("inf", "finite number")):
+        with pytest.raises(SystemExit):
+            cli.main([*argv, "--gp-weight", bad])
+        assert why in capsys.readouterr().err
+    with pytest.raises(ValueError, match="gp_weight is the weight of WGAN-GP's gradient penalty"):
+        models.build("ring2d", gp_weight=1.0)
 
 
 def test_bad_options_are_clear_errors(capsys):

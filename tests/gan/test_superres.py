@@ -123,6 +123,8 @@ def test_set_ups_are_registered_with_their_defaults():
         models.build("srgan-mnist", loss="wgan-gp")
     with pytest.raises(ValueError, match="k=1"):
         models.build("srresnet-mnist").gan(k=5)
+    with pytest.raises(ValueError, match="no gradient penalty"):
+        models.build("srgan-mnist").gan(gp_weight=10.0)
 
 
 def test_train_resume_and_eval_smoke(tmp_path, monkeypatch, capsys):

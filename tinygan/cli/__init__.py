@@ -34,7 +34,7 @@ import sys
 import tinygan
 from tinygan.cli.common import CannotWrite, CLIError, positive, sigterm_as_interrupt
 from tinygan.cli.sample_eval import cmd_eval, cmd_sample
-from tinygan.cli.train import cmd_train
+from tinygan.cli.train import cmd_train, non_negative
 from tinygan.cli.upscale import add_upscale_parser
 from tinygan.evaluation.report import draw_samples
 from tinygan.gan import models
@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "gradient penalty, lambda 10; with it k = 5, Adam lr 1e-4, betas (0.5, "
                        "0.9), no BatchNorm or packing in D: ring2d, grid2d, mlp-mnist, "
                        "dcgan-mnist)")
+    train.add_argument("--gp-weight", type=non_negative, metavar="LAMBDA",
+                       help="with --loss wgan-gp: the gradient penalty's weight lambda "
+                       "(default: the set-up's, models.WGAN_GP)")
     train.add_argument("--generator-loss", choices=["non_saturating", "zero_sum"],
                        help="Eq. 5 (non_saturating, default) or Eq. 2 (zero_sum, the minimax "
                        "game of Eq. 4)")

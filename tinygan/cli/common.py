@@ -139,6 +139,11 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     run.setdefault("loss", "gan")  # checkpoints from before --loss trained Eq. 1
     if not isinstance(run["loss"], str):
         raise CLIError(f"{path}: its run settings are damaged (loss = {run['loss']!r})")
+    # checkpoints from before --gp-weight: WGAN-GP ran with lambda = 10
+    run.setdefault("gp_weight", 10.0 if run["loss"] == "wgan-gp" else None)
+    gp = run["gp_weight"]
+    if gp is not None and (isinstance(gp, bool) or not isinstance(gp, (int, float))):
+        raise CLIError(f"{path}: its run settings are damaged (gp_weight = {gp!r})")
     return state
 
 
@@ -156,7 +161,8 @@ def restore(state: dict[str, Any], path: Path, dev: backend.Device,
     try:
         setup = models.build(run["setup"], device=dev, batch_size=run["batch_size"],
                              steps=steps or run["steps"], loss=run["loss"])
-        gan = setup.gan(k=run["k"], generator_loss=run["generator_loss"], loss=run["loss"])
+        gan = setup.gan(k=run["k"], generator_loss=run["generator_loss"], loss=run["loss"],
+                        gp_weight=run["gp_weight"])
     except ValueError as exc:
         raise CLIError(f"{path}: its run settings cannot be used ({exc})") from None
     state = dict(state)

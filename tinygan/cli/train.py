@@ -35,7 +35,18 @@ from tinygan.gan.training import NonFiniteLossError, TrainingInterrupted
 
 __all__ = ["cmd_train"]
 
-RUN_KEYS = ("seed", "batch_size", "k", "generator_loss", "loss")
+RUN_KEYS = ("seed", "batch_size", "k", "generator_loss", "loss", "gp_weight")
+
+
+def non_negative(text: str) -> float:
+    """argparse ``type=``: a finite number >= 0 (``--gp-weight``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
+    return value
 
 
 class _Stage:
@@ -166,15 +177,21 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
     else:
         run = {"setup": name, "seed": 0 if args.seed is None else args.seed, "k": args.k,
                "generator_loss": args.generator_loss or "non_saturating",
-               "batch_size": args.batch_size, "steps": args.steps, "loss": args.loss or "gan"}
+               "batch_size": args.batch_size, "steps": args.steps, "loss": args.loss or "gan",
+               "gp_weight": args.gp_weight}
+        if run["gp_weight"] is not None and run["loss"] != "wgan-gp":
+            raise CLIError(f"--gp-weight is the weight of WGAN-GP's gradient penalty; give it "
+                           f"with --loss wgan-gp (the run's loss is {run['loss']})")
         tinygan.manual_seed(run["seed"])
         options = {k: run[k] for k in ("batch_size", "steps") if run[k] is not None}
         try:
             setup = models.build(name, device=dev, loss=run["loss"], **options)
-            gan = setup.gan(k=run["k"], generator_loss=run["generator_loss"])
+            gan = setup.gan(k=run["k"], generator_loss=run["generator_loss"],
+                            gp_weight=run["gp_weight"])
         except ValueError as exc:
             raise CLIError(str(exc)) from None
         run["k"], run["generator_loss"] = gan.k, gan.generator_loss  # the set-up's, if not given
+        run["gp_weight"] = gan.gp_weight if gan.loss == "wgan-gp" else None
     note = _schedules_note(gan, state, setup.steps) if state is not None else None
     run["batch_size"], run["steps"] = setup.batch_size, setup.steps
     if state is not None and gan.global_step == run["steps"] and _finished(out, run["steps"]):
@@ -222,8 +239,9 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
     remaining = run["steps"] - gan.global_step
     plan = (f"{remaining} steps (from step {gan.global_step} to {run['steps']})" if remaining
             else f"training finished at step {gan.global_step}, its metrics are missing")
-    print(f"tinygan train {name}: {plan}, batch {setup.batch_size}, loss {gan.loss}, k={gan.k}, "
-          f"generator loss {gan.generator_loss}, seed {run['seed']}, device {dev.name}; "
+    penalty = f" (gradient penalty weight {gan.gp_weight:g})" if gan.loss == "wgan-gp" else ""
+    print(f"tinygan train {name}: {plan}, batch {setup.batch_size}, loss {gan.loss}{penalty}, "
+          f"k={gan.k}, generator loss {gan.generator_loss}, seed {run['seed']}, device {dev.name}; "
           f"{threads}; writing to {out}")
     if note:
         print(note)

@@ -91,6 +91,7 @@ class Setup:
         checkpoint_every: steps between periodic checkpoints in ``tinygan train``.
         g_scheduler: a learning-rate schedule for G (gauss1d's linear decay), else None.
         loss: the objective, ``"gan"`` or ``"wgan-gp"``; k: D steps per G step (n_critic).
+        gp_weight: lambda, the weight of WGAN-GP's gradient penalty (unused by ``"gan"``).
     """
 
     name: str
@@ -108,16 +109,18 @@ class Setup:
     g_scheduler: Any = None
     loss: str = "gan"
     k: int = 1
+    gp_weight: float = 10.0
 
     def gan(self, k: int | None = None, generator_loss: str = "non_saturating",
-            loss: str | None = None) -> GAN:
+            loss: str | None = None, gp_weight: float | None = None) -> GAN:
         """A ``GAN`` (or ``ConditionalGAN``) over this set-up's networks and optimisers, with
-        the set-up's ``k`` and ``loss`` unless given."""
+        the set-up's ``k``, ``loss`` and ``gp_weight`` unless given."""
         k, loss = self.k if k is None else k, self.loss if loss is None else loss
         if loss != "gan":
             return GAN(self.generator, self.discriminator, self.g_optimizer, self.d_optimizer,
                        self.latent_dim, k=k, generator_loss=generator_loss,
-                       g_scheduler=self.g_scheduler, loss=loss)
+                       g_scheduler=self.g_scheduler, loss=loss,
+                       gp_weight=self.gp_weight if gp_weight is None else gp_weight)
         if self.num_classes is not None:
             return ConditionalGAN(self.generator, self.discriminator, self.g_optimizer,
                                   self.d_optimizer, self.latent_dim, self.num_classes, k=k,
@@ -284,7 +287,7 @@ SUPERRES_SETUPS: dict[str, Callable[..., Setup]] = {
 def build(name: str, **options: Any) -> Setup:
     """The set-up called ``name`` (see ``SETUPS``), built with fresh weights from tinygan's
     seeded generator; ``options`` (device, lr, betas, batch_size, steps; ``loss="wgan-gp"``
-    for the WGAN_SETUPS) override defaults."""
+    for the WGAN_SETUPS, and with it ``gp_weight``) override defaults."""
     if name in SUPERRES_SETUPS:
         if options.pop("loss", "gan") != "gan":
             raise ValueError(f"{name} has no wgan-gp set-up: its adversarial term is Eq. 5")
@@ -292,10 +295,16 @@ def build(name: str, **options: Any) -> Setup:
     if name not in SETUPS:
         raise ValueError(f"unknown set-up {name!r}; valid set-ups: "
                          f"{', '.join([*SETUPS, *SUPERRES_SETUPS])}")
-    loss = options.pop("loss", "gan")
+    loss, gp_weight = options.pop("loss", "gan"), options.pop("gp_weight", None)
     if name in WGAN_SETUPS:
         options["loss"] = loss
     elif loss != "gan":
         raise ValueError(f"{name} has no {loss} set-up; loss={loss!r} works with "
                          f"{', '.join(WGAN_SETUPS)}")
-    return SETUPS[name](**options)
+    if gp_weight is not None and loss != "wgan-gp":
+        raise ValueError(f"gp_weight is the weight of WGAN-GP's gradient penalty; it needs "
+                         f"loss='wgan-gp', got loss={loss!r}")
+    setup = SETUPS[name](**options)
+    if gp_weight is not None:
+        setup.gp_weight = gp_weight
+    return setup

@@ -39,7 +39,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy
-from tqdm.auto import tqdm
 
 from tinygan import nn, ops
 from tinygan.autograd.function import no_grad
@@ -47,13 +46,7 @@ from tinygan.autograd.tensor import Tensor
 from tinygan.gan import losses
 from tinygan.gan.algorithm import GAN, frozen
 from tinygan.gan.superres_networks import ResidualBlock, SRDiscriminator, SRResNet
-from tinygan.gan.training import (
-    NonFiniteLossError,
-    TrainingInterrupted,
-    _source,
-    _stop_between_steps,
-    evaluating,
-)
+from tinygan.gan.training import NonFiniteLossError, evaluating, fit_loop
 from tinygan.ops.crossentropy import mse_loss
 from tinygan.ops.pooling import avg_pool2d
 
@@ -225,30 +218,9 @@ class SuperResolution(GAN):
     def fit(self, data: Any, steps: int, *, batch_size: int | None = None,
             callbacks: Sequence[Any] = (), progress: bool = True) -> dict[str, numpy.ndarray]:
         """``steps`` more steps on HR batches from ``data`` (as ``GAN.fit``: an iterator of
-        batches, or a function returning one; Ctrl-C stops at a step boundary)."""
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-            raise ValueError(f"SuperResolution.fit: steps must be an integer >= 0, got {steps!r}")
-        draw = _source(self, data, batch_size)
-        bar = tqdm(total=steps, disable=not progress, desc="training", unit="step",
-                   dynamic_ncols=True, leave=True)
-        try:
-            with _stop_between_steps() as flag:
-                for i in range(steps):
-                    record = self.step(draw())
-                    bar.update(1)
-                    if i % 10 == 0 or i == steps - 1:
-                        text = f"pixel MSE {record.loss_pixel:.4f}"
-                        if math.isfinite(record.loss_d):
-                            text += (f"  content {record.loss_content:.4f}  L_D "
-                                     f"{record.loss_d:.3f}  D(G(LR)) {record.d_fake:.3f}")
-                        bar.set_postfix_str(text, refresh=False)
-                    stop = any([callback(self, record) is True for callback in callbacks])
-                    if stop:
-                        break
-                    if flag["stop"]:
-                        raise TrainingInterrupted(self.global_step, flag["stop"])
-        finally:
-            bar.close()
+        batches, or a function returning one; Ctrl-C stops at a step boundary); the progress
+        bar shows the pixel MSE and, with D, the content loss, L_D and D(G(LR))."""
+        fit_loop(self, data, steps, batch_size, callbacks, progress, describe=_progress_text)
         return self.history
 
     def upscale(self, lr: Any, batch_size: int = 500) -> numpy.ndarray:
@@ -260,3 +232,11 @@ class SuperResolution(GAN):
                 batch = Tensor(x[start:start + batch_size]).to(self.device)
                 out.append(self.generator(batch).numpy())
         return numpy.concatenate(out) if out else numpy.zeros((0, 1, 28, 28), numpy.float32)
+
+
+def _progress_text(record: SRStepRecord) -> str:
+    text = f"pixel MSE {record.loss_pixel:.4f}"
+    if math.isfinite(record.loss_d):
+        text += (f"  content {record.loss_content:.4f}  L_D {record.loss_d:.3f}  D(G(LR)) "
+                 f"{record.d_fake:.3f}")
+    return text

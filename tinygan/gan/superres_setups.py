@@ -53,10 +53,13 @@ class SRSetup(Setup):
     data_dir: Any = None  # the MNIST folder of the pictures' test digits (None: load_mnist's)
 
     def gan(self, k: int | None = None, generator_loss: str = "non_saturating",
-            loss: str | None = None) -> SuperResolution:
+            loss: str | None = None, gp_weight: float | None = None) -> SuperResolution:
         """The ``SuperResolution`` trainer (one D step per G step, Eq. 1 and Eq. 5 for the
-        adversarial term: the only choices the SR set-ups have)."""
+        adversarial term: the only choices the SR set-ups have; no gradient penalty)."""
         _only_gan(self.name, loss)
+        if gp_weight is not None:
+            raise ValueError(f"{self.name} has no gradient penalty (gp_weight is WGAN-GP's), "
+                             f"got gp_weight={gp_weight}")
         if k not in (None, 1) or generator_loss != "non_saturating":
             raise ValueError(f"{self.name} trains with k=1 and the non-saturating adversarial "
                              f"term (Eq. 5), got k={k}, generator_loss={generator_loss!r}")

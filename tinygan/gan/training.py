@@ -290,9 +290,17 @@ def _source(gan: Any, data: Any, batch_size: int | None) -> Callable[[], Any]:
     return draw
 
 
+def _progress_text(gan: Any, record: Any) -> str:
+    loss_g = record["loss_g_" + gan.generator_loss]
+    return (f"L_D {record.loss_d:.3f}  L_G {loss_g:.3f}  D(x) {record.d_real:.3f}  D(G(z)) "
+            f"{record.d_fake:.3f}")
+
+
 def fit_loop(gan: Any, data: Any, steps: int, batch_size: int | None,
-             callbacks: Sequence[Callable[[Any, Any], Any]], progress: bool) -> None:
-    """Run ``steps`` steps of ``gan`` on batches from ``data`` (see ``GAN.fit``)."""
+             callbacks: Sequence[Callable[[Any, Any], Any]], progress: bool,
+             describe: Callable[[Any], str] | None = None) -> None:
+    """Run ``steps`` steps of ``gan`` on batches from ``data`` (see ``GAN.fit``); ``describe``
+    gives the progress bar's text for a step's record (default: L_D, L_G, D(x), D(G(z)))."""
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"GAN.fit: steps must be a non-negative integer, got {steps!r}")
     draw = _source(gan, data, batch_size)
@@ -305,10 +313,8 @@ def fit_loop(gan: Any, data: Any, steps: int, batch_size: int | None,
                 record = gan.step(real)
                 bar.update(1)
                 if i % 10 == 0 or i == steps - 1:
-                    loss_g = record["loss_g_" + gan.generator_loss]
-                    bar.set_postfix_str(f"L_D {record.loss_d:.3f}  L_G {loss_g:.3f}  D(x) "
-                                        f"{record.d_real:.3f}  D(G(z)) {record.d_fake:.3f}",
-                                        refresh=False)
+                    text = describe(record) if describe else _progress_text(gan, record)
+                    bar.set_postfix_str(text, refresh=False)
                 stop = False
                 for callback in callbacks:
                     stop = callback(gan, record) is True or stop
