@@ -1,5 +1,6 @@
-"""Shared pieces of the benchmarks: timing (interleaved, medians and IQR), the machine's GEMM
-rate, what the machine and the libraries are, and a Markdown table writer.
+"""Shared pieces of the benchmarks: timing (warm-up, then timed calls; medians and IQR), worker
+processes (one library each, its threads set in its environment), the machine's GEMM rate and
+load, what the machine and the libraries are, and a Markdown table writer.
 
 Every figure is a median over repeats, with the interquartile range (IQR, the spread of the
 middle half) beside it: the machine is shared, and a median is robust to the odd repeat that
@@ -9,20 +10,19 @@ another process slowed down.
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import platform
+import resource
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-try:
-    import torch
-except ImportError:  # PyTorch is optional: the comparison columns are left out without it
-    torch = None
 
 
 def summary(times: Sequence[float]) -> dict[str, float]:
@@ -36,49 +36,38 @@ def summary(times: Sequence[float]) -> dict[str, float]:
             "n": len(ms)}
 
 
-WARMUP_S = 0.15  # untimed seconds at the start of each block (run.py --quick lowers it)
+WARMUP_S = 0.3  # untimed seconds at the start of a worker's block (run.py --quick: 0)
+WARMUP_CALLS = 3  # and at least this many untimed calls
 
 
-def interleaved(runs: dict[str, Callable[[int], Any]], repeats: int, rounds: int = 6,
-                warmup_s: float | None = None) -> dict[str, dict[str, float]]:
-    """Time each function of ``runs`` (``fn(i)``, i a call counter) ``repeats`` times, in
-    ``rounds`` alternating blocks (A's block, B's block, then B, A, ...), so that a change of
-    load on the machine hits every library alike.
+def time_calls(fn: Callable[[int], Any], repeats: int, warmup_s: float | None = None,
+               warmup_calls: int | None = None) -> list[float]:
+    """Seconds of ``repeats`` timed calls ``fn(i)`` (i a call counter, from 0), after untimed
+    warm-up calls: at least ``warmup_calls`` of them, and for at least ``warmup_s`` seconds.
 
-    Each block starts with untimed calls for ``warmup_s`` seconds. That is needed, not cosmetic:
-    after its work, each library's thread pool keeps spinning for a while (OpenBLAS's threads
-    for ~0.1 s, PyTorch's OpenMP threads too), and on 2 cores a call made by the other library
-    in that time runs ~30x slower. Timing calls that alternate one by one measures the spinning.
-
-    A function may carry an untimed ``fn.prepare()``, run just before each timed call.
-    Returns ``summary`` of each function's times.
+    The warm-up matters in a fresh process: the first calls allocate (and page-fault) the
+    step's arrays, create the optimizer state and start the thread pools.
+    A function may carry an untimed ``fn.prepare()``, run just before each call.
     """
     warmup_s = WARMUP_S if warmup_s is None else warmup_s
-    names = list(runs)
-    times: dict[str, list[float]] = {name: [] for name in names}
-    calls = dict.fromkeys(names, 0)
-    rounds = max(1, min(rounds, repeats))
-    for r in range(rounds):
-        k = repeats // rounds + (r < repeats % rounds)
-        for name in (names if r % 2 == 0 else names[::-1]):
-            fn = runs[name]
-            prepare = getattr(fn, "prepare", None)
-            end = time.perf_counter() + warmup_s
-            while True:  # untimed warm-up: at least one call, and warmup_s seconds
-                if prepare is not None:
-                    prepare()
-                fn(calls[name])
-                calls[name] += 1
-                if time.perf_counter() >= end:
-                    break
-            for _ in range(k):
-                if prepare is not None:
-                    prepare()
-                t0 = time.perf_counter()
-                fn(calls[name])
-                times[name].append(time.perf_counter() - t0)
-                calls[name] += 1
-    return {name: summary(t) for name, t in times.items()}
+    warmup_calls = WARMUP_CALLS if warmup_calls is None else warmup_calls
+    prepare = getattr(fn, "prepare", None)
+    i = 0
+    end = time.perf_counter() + warmup_s
+    while i < warmup_calls or time.perf_counter() < end:
+        if prepare is not None:
+            prepare()
+        fn(i)
+        i += 1
+    times = []
+    for _ in range(repeats):
+        if prepare is not None:
+            prepare()
+        t0 = time.perf_counter()
+        fn(i)
+        times.append(time.perf_counter() - t0)
+        i += 1
+    return times
 
 
 def gemm_gflops(n: int = 1024, repeats: int = 10) -> float:
@@ -155,14 +144,100 @@ def cpu_name() -> str:
 
 
 def load_average() -> str:
+    """The load averages over 1, 5 and 15 minutes, as text ("0.52 / 0.61 / 0.70")."""
     try:
         return " / ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:
         return "n/a"
 
 
+def load_1min() -> float | None:
+    """The 1-minute load average (runnable threads, averaged), or None where unknown."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
+def busy_cpu_seconds() -> float | None:
+    """CPU seconds all processes of the machine have used since boot (/proc/stat: user, nice,
+    system, irq, softirq and steal time, the last being what other virtual machines took), or
+    None where there is no /proc/stat."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+    except OSError:
+        return None
+    if not fields or fields[0] != "cpu":
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    """CPU seconds of this process and of its finished child processes (the workers)."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        r = resource.getrusage(who)
+        total += r.ru_utime + r.ru_stime
+    return total
+
+
+class OtherCpu:
+    """How many cores other processes kept busy between ``start()`` and ``cores()``: the
+    machine's busy CPU time less this process's and its workers' (what the 1-minute load
+    average cannot tell once the benchmark itself runs)."""
+
+    def start(self) -> OtherCpu:
+        self.t0, self.busy0, self.own0 = time.perf_counter(), busy_cpu_seconds(), own_cpu_seconds()
+        return self
+
+    def cores(self) -> float | None:
+        busy = busy_cpu_seconds()
+        if busy is None or self.busy0 is None:
+            return None
+        wall = max(time.perf_counter() - self.t0, 1e-9)
+        return max(0.0, (busy - self.busy0 - (own_cpu_seconds() - self.own0)) / wall)
+
+
+def _process_ticks() -> dict[int, tuple[str, int]]:
+    """CPU ticks (user + system) and command name of every process, from /proc/PID/stat."""
+    out = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                text = f.read()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        rest = text[text.rindex(")") + 2:].split()
+        out[int(entry)] = (name, int(rest[11]) + int(rest[12]))  # utime, stime
+    return out
+
+
+def busy_processes(seconds: float = 1.0, min_share: float = 0.05) -> list[tuple[str, float]]:
+    """Other processes that used at least ``min_share`` of a core over ``seconds`` (a sample
+    of /proc), busiest first, as (command and pid, cores). Empty where there is no /proc."""
+    if not os.path.isdir("/proc"):
+        return []
+    before = _process_ticks()
+    time.sleep(seconds)
+    after = _process_ticks()
+    hz = os.sysconf("SC_CLK_TCK")
+    busy = []
+    for pid, (name, ticks) in after.items():
+        if pid == os.getpid() or pid not in before:
+            continue
+        cores = (ticks - before[pid][1]) / hz / seconds
+        if cores >= min_share:
+            busy.append((f"{name} ({pid})", cores))
+    return sorted(busy, key=lambda x: -x[1])
+
+
 def machine_info() -> dict[str, Any]:
-    """What the figures were measured on."""
+    """What the figures were measured on (the libraries' versions come from the workers)."""
     import tinygan  # noqa: PLC0415
 
     return {
@@ -170,14 +245,70 @@ def machine_info() -> dict[str, Any]:
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores",
         "cpu": cpu_name(),
         "python": sys.version.split()[0],
-        "numpy": np.__version__,
-        "blas": _blas_name(),
-        "blas_threads": blas_threads(),
-        "torch": torch.__version__ if torch is not None else "not installed",
-        "torch_threads": torch.get_num_threads() if torch is not None else None,
         "tinygan": tinygan.__version__,
         "load_start": load_average(),
     }
+
+
+def library_info(lib: str) -> dict[str, Any]:
+    """A worker's libraries and thread settings, as it runs them."""
+    info: dict[str, Any] = {"lib": lib, "python": sys.version.split()[0],
+                            "numpy": np.__version__, "blas": _blas_name(),
+                            "blas_threads": blas_threads()}
+    import tinygan  # noqa: PLC0415
+
+    info["tinygan"] = tinygan.__version__
+    info["torch_imported"] = sys.modules.get("torch") is not None
+    info["keeps_freed_memory"] = (
+        hasattr(tinygan.ops.kernels, "keep_freed_memory")
+        and os.environ.get("TINYGAN_KEEP_FREED_MEMORY", "1") != "0")
+    if lib == "torch":
+        import torch  # noqa: PLC0415
+
+        info.update(torch=torch.__version__, torch_threads=torch.get_num_threads(),
+                    torch_interop_threads=torch.get_num_interop_threads())
+    return info
+
+
+def torch_installed() -> bool:
+    """Whether PyTorch can be imported (asked without importing it)."""
+    import importlib.util  # noqa: PLC0415
+
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except ValueError:  # torch in sys.modules as None (blocked on purpose)
+        return False
+
+
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def worker_env(lib: str, threads: int) -> dict[str, str]:
+    """The environment of a worker process: ``threads`` threads for NumPy's BLAS (and OpenMP),
+    read by OpenBLAS when NumPy loads it, which is the one reliable way to set them; tinygan's
+    freed-memory setting as each library's users get it (tinygan's import keeps freed memory;
+    a PyTorch program gets glibc's defaults, so there tinygan's import leaves malloc alone)."""
+    env = dict(os.environ)
+    for var in THREAD_VARIABLES:
+        env[var] = str(threads)
+    if lib == "torch":
+        env["TINYGAN_KEEP_FREED_MEMORY"] = "0"
+    else:
+        env.pop("TINYGAN_KEEP_FREED_MEMORY", None)
+    return env
+
+
+def run_json(script: Path | str, args: Sequence[str], lib: str, threads: int) -> dict[str, Any]:
+    """Run ``script`` with ``args`` in a fresh Python process for ``lib`` with ``threads``
+    threads, and return the JSON object it prints last. A failing worker raises with its
+    error output."""
+    cmd = [sys.executable, str(script), *map(str, args)]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=worker_env(lib, threads))
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"{' '.join(cmd)} failed (exit status {done.returncode}):\n"
+                           f"{done.stderr.strip()[-3000:]}")
+    return json.loads(lines[-1])
 
 
 def _blas_name() -> str:

@@ -7,7 +7,8 @@ Prints one JSON line with the resident set size (RSS, in MiB) after the imports,
 the networks and the batches ("base"), and its peak during the training steps ("peak"). The peak
 is taken from the kernel's high-water mark (VmHWM), reset just before training where Linux allows
 it, so "peak - base" is what the training steps themselves needed: that is the fair comparison,
-since importing PyTorch alone takes a few hundred MiB. Only the one library is imported.
+since importing PyTorch alone takes a few hundred MiB. Only the one library is imported, with
+the threads and malloc settings of the timing workers (worker.prepare_process).
 
 ``tracemalloc_peak`` (tinygan only, with ``--tracemalloc``): the peak of NumPy's allocations
 during the steps, as Python's tracemalloc sees them.
@@ -61,23 +62,15 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--setup", default="dcgan-mnist")
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=None)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--blas-threads", type=int, default=None)
+    parser.add_argument("--threads", type=int, default=2,
+                        help="PyTorch's threads and NumPy's OpenBLAS threads")
     parser.add_argument("--tracemalloc", action="store_true")
     args = parser.parse_args(argv)
 
-    if args.lib == "torch":
-        import torch  # noqa: PLC0415
+    import worker  # noqa: PLC0415  (threads and imports as the timing workers have them)
 
-        torch.set_num_threads(args.threads)
-    else:
-        sys.modules["torch"] = None  # type: ignore[assignment]  (so twins does not import it)
-    import twins  # noqa: PLC0415  (imports tinygan; torch only if installed and imported above)
-
-    if args.blas_threads is not None:
-        import common  # noqa: PLC0415
-
-        common.set_blas_threads(args.blas_threads)
+    worker.prepare_process(args.lib, args.threads)
+    import twins  # noqa: PLC0415  (imports tinygan; torch only in the torch worker)
 
     after_import = _status("VmRSS")
     setup = twins.build(args.setup, args.batch_size)
