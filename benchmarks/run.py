@@ -358,8 +358,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         "per count, in the README section results (2) or results-Nthread")
     parser.add_argument("--repeats", type=int, default=None,
                         help="override the timed steps per set-up and op (per library)")
-    parser.add_argument("--rounds", type=int, default=ROUNDS,
-                        help="alternations of the two libraries' worker processes")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help=f"alternations of the two libraries' worker processes (default "
+                        f"{ROUNDS}; 2 with --quick)")
     parser.add_argument("--batch-size", type=int, default=None,
                         help="override the set-ups' batch sizes (for tests)")
     parser.add_argument("--warmup-s", type=float, default=None,
@@ -378,25 +379,36 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--json", type=Path, default=None, help="also save the raw figures")
     args = parser.parse_args(argv)
     args.command = "".join(f" {a}" for a in (sys.argv[1:] if argv is None else argv))
+    if args.rounds is None:
+        args.rounds = 2 if args.quick else ROUNDS
     for flag, values in (("threads", args.threads), ("rounds", [args.rounds]),
-                         ("repeats", [args.repeats or 1])):
+                         ("repeats", [1 if args.repeats is None else args.repeats])):
         if min(values) < 1:
             parser.error(f"--{flag} must be at least 1, got {' '.join(map(str, values))}")
     if len(set(args.threads)) != len(args.threads):
         parser.error(f"--threads lists a count twice: {' '.join(map(str, args.threads))}")
-    if args.quick and args.rounds == ROUNDS:
-        args.rounds = 2
 
     libs = libraries(args.no_torch)
     readme = None if args.quick else (args.readme or HERE / "README.md")
+    partial = (args.setups != list(SETUPS) or args.no_ops or args.no_memory or args.no_torch
+               or args.batch_size is not None or args.memory_steps == 0)
+    if partial and args.readme is None and readme is not None:
+        print(f"a partial run: {readme} is not rewritten (--readme PATH writes its tables to "
+              "a file of your choice)", flush=True)
+        readme = None
     sections = [section_name(t) for t in args.threads]
     if readme is not None:
         check_sections(readme, sections)
     start_load = precheck(readme, args.force)
 
     raw: dict[str, Any] = {"sections": {}, "written": [], "refused": []}
+    t_run = time.perf_counter()
     for threads, section in zip(args.threads, sections):
+        t0 = time.perf_counter()
         result, body = measure(threads, args, libs, start_load)
+        result["info"]["seconds"] = time.perf_counter() - t0
+        print(f"{section}: measured in {result['info']['seconds']:.0f} s; load average "
+              f"{result['info']['load_end']}", flush=True)
         raw["sections"][section] = result
         reasons = noise(result["info"])
         for reason in reasons:
@@ -411,6 +423,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         write_readme(readme, body, section)
         raw["written"].append(section)
         print(f"wrote section {section} of {readme}", flush=True)
+    print(f"the whole run took {time.perf_counter() - t_run:.0f} s", flush=True)
     if args.json is not None:
         args.json.write_text(json.dumps(raw, indent=1, default=str))
     return raw

@@ -167,6 +167,18 @@ def test_force_writes_the_tables_marked_as_noise(fake_run):
             "this project's 1.5 limit: these figures are noise, not results.**") in text
 
 
+def test_a_partial_run_leaves_the_default_readme_alone(fake_run, run_module, monkeypatch,
+                                                       tmp_path):
+    home = tmp_path / "benchmarks"
+    home.mkdir()
+    (home / "README.md").write_text(README)
+    monkeypatch.setattr(run_module, "HERE", home)  # where run.py finds its README
+    monkeypatch.setattr(run_module.common, "load_1min", lambda: 0.2)
+    monkeypatch.setattr(run_module.common.OtherCpu, "cores", lambda self: 0.0)
+    raw = run_module.main(["--setups", "gauss1d", "--repeats", "2", "--no-ops", "--no-memory"])
+    assert raw["written"] == [] and (home / "README.md").read_text() == README
+
+
 def test_the_twins_must_agree(fake_run, monkeypatch, run_module):
     def disagreeing(script, args, lib, threads):
         out = fake_worker(script, args, lib, threads)
