@@ -226,10 +226,10 @@ def render(info: dict[str, Any], steps: str, memory: str, ops: str) -> str:
     ]
     reasons = noise(info)
     if reasons:
-        lines += [f"**Measured with {' and '.join(reasons)}: these figures are noise, not "
-                  "results.**", ""]
+        lines += [f"**Measured with {', and with '.join(reasons)}: these figures are noise, "
+                  "not results.**", ""]
     lines += [
-        _libs_line(info) + f" NumPy float32 GEMM (1024³ unless --quick): "
+        _libs_line(info) + f" NumPy float32 GEMM (1024³, {info['threads']} thread(s)): "
         f"**{info['gemm_gflops']:.0f} GFLOP/s**.",
         "",
         "### One training step",
