@@ -431,8 +431,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 def cli() -> None:
     """The command: exit status 3 when a table was measured but, the machine being busy, not
-    written."""
-    raw = main()
+    written; 1, with the reason, when a worker failed or the twins disagreed."""
+    try:
+        raw = main()
+    except (RuntimeError, ValueError) as err:
+        sys.exit(f"benchmarks/run.py: {err}")
     sys.exit(3 if raw["refused"] else 0)
 
 
