@@ -16,10 +16,10 @@ threads through ``OPENBLAS_NUM_THREADS``), one table per thread count. Then peak
 and the op table, alternated the same way.
 
 The load rule: the README's tables are rewritten only when the machine is quiet: a 1-minute load
-average of at most 1.5 at the start, and other processes using at most 0.5 of a core on average
-while a table is measured (the load average at the end counts the benchmark's own threads, so
-the end is judged by the CPU time other processes used). ``--force`` writes anyway, with a bold
-line saying the figures are noise. See benchmarks/README.md for how to read the tables.
+average of at most 1.5 at the start of the run, and other processes using at most 0.5 of a core
+on average while a table is measured (the load average at the end counts the benchmark's own
+threads, so the end is judged by the CPU time other processes used). ``--force`` writes anyway,
+with a bold line saying the figures are noise. See benchmarks/README.md for how to read the tables.
 """
 
 from __future__ import annotations
