@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -114,23 +117,32 @@ def test_adam_step_is_the_formula_in_torch_order():
                                   expected)
 
 
-def _faults_per_fresh_array() -> float:
-    """Minor page faults per fresh 4 MB array, allocated, written and freed 20 times."""
-    resource = pytest.importorskip("resource")
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    for _ in range(20):
-        a = np.ones(1 << 20, dtype=np.float32)
-        del a
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 20
+FAULTS_PER_ROUND = """
+import resource, numpy as np, tinygan
+def round_of_arrays():  # like a training step: several arrays of a few MiB alive, then freed
+    arrays = [np.ones(1 << 20, dtype=np.float32) for _ in range(8)]
+    del arrays
+round_of_arrays()  # the first round grows the heap
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(5):
+    round_of_arrays()
+print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 5)
+"""
+
+
+def _faults_per_round(keep: str) -> float:
+    """Minor page faults per round of eight fresh 4 MiB arrays, in a new process that imports
+    tinygan."""
+    pytest.importorskip("resource")
+    env = {**os.environ, "TINYGAN_KEEP_FREED_MEMORY": keep}
+    out = subprocess.run([sys.executable, "-c", FAULTS_PER_ROUND], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    return float(out.split()[-1])
 
 
 def test_keep_freed_memory_stops_page_faults_on_fresh_arrays():
     if not kernels.keep_freed_memory():
         pytest.skip("not glibc (or TINYGAN_KEEP_FREED_MEMORY=0): nothing to check")
-    try:
-        _faults_per_fresh_array()  # the heap grows once
-        assert _faults_per_fresh_array() < 10
-        assert kernels.keep_freed_memory(False)  # glibc's defaults: each array faults again
-        assert _faults_per_fresh_array() > 200  # 1024 pages of 4 KiB (some faulted in pairs)
-    finally:
-        kernels.keep_freed_memory()
+    assert kernels.keep_freed_memory(False) and kernels.keep_freed_memory()  # both settable
+    assert _faults_per_round("1") < 50  # the memory of the last round is reused
+    assert _faults_per_round("0") > 1000  # glibc's defaults: trimmed and faulted in again

@@ -73,27 +73,48 @@ def _window(start: int, step: int, count: int) -> slice:
     return slice(start, start + step * (count - 1) + 1, step)
 
 
+def _overlap(offset: int, step: int, pad: int, size: int, count: int) -> tuple[int, int]:
+    """The output positions o in [lo, hi) whose input pixel o * step + offset - pad lies inside
+    the image [0, size): where one kernel offset of a convolution touches real pixels."""
+    lo = max(0, -((offset - pad) // step))  # ceil((pad - offset) / step)
+    hi = min(count, (size - 1 + pad - offset) // step + 1)
+    return lo, max(lo, hi)
+
+
 def im2col(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dilation: Pair) -> Any:
     """Patches of x (N, C, H, W) as a contiguous column buffer of shape (C, kh, kw, OH, OW, N).
 
     Plain form: col[c, i, j, oh, ow, n] = xpad[n, c, oh * sh + i * dh, ow * sw + j * dw], with
-    xpad the input zero-padded by ``padding``. Blocks of channels are filled side by side on
-    the kernels' threads (``parallel.for_blocks``).
+    xpad the input zero-padded by ``padding``: each offset copies the pixels it touches inside
+    the image (``_overlap``) and zeros where it falls on the padding. Blocks of channels are
+    filled side by side on the kernels' threads (``parallel.for_blocks``).
     """
     xp = backend.get_array_module(x)
     n, c, h, w = x.shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
     oh, ow = get_conv_outsize(h, kh, sh, ph, dh), get_conv_outsize(w, kw, sw, pw, dw)
+    image = xp.ascontiguousarray(x.transpose(1, 2, 3, 0))  # (C, H, W, N): free if batch-last
     col = xp.empty((c, kh, kw, oh, ow, n), dtype=x.dtype)
+    offsets = []  # (i, j, rows of col, cols of col, rows of the image, cols of the image)
+    for i in range(kh):
+        r0, r1 = _overlap(i * dh, sh, ph, h, oh)
+        for j in range(kw):
+            c0, c1 = _overlap(j * dw, sw, pw, w, ow)
+            offsets.append((i, j, r0, r1, c0, c1,
+                            _window(r0 * sh + i * dh - ph, sh, max(r1 - r0, 1)),
+                            _window(c0 * sw + j * dw - pw, sw, max(c1 - c0, 1))))
 
     def fill(channels: range) -> None:
         block = slice(channels.start, channels.stop)
-        xpad = xp.zeros((len(channels), h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)  # C Hp Wp N
-        xpad[:, ph:ph + h, pw:pw + w] = x[:, block].transpose(1, 2, 3, 0)
-        for i in range(kh):
-            rows = _window(i * dh, sh, oh)
-            for j in range(kw):
-                col[block, i, j] = xpad[:, rows, _window(j * dw, sw, ow)]
+        for i, j, r0, r1, c0, c1, img_rows, img_cols in offsets:
+            patch = col[block, i, j]  # (C, OH, OW, N)
+            if r1 > r0 and c1 > c0:
+                patch[:, r0:r1, c0:c1] = image[block, img_rows, img_cols]
+            # the zero padding: the rows and columns this offset sees outside the image
+            patch[:, :r0] = 0
+            patch[:, r1:] = 0
+            patch[:, r0:r1, :c0] = 0
+            patch[:, r0:r1, c1:] = 0
 
     parallel.for_blocks(fill, c, _threads_for(col))
     return col
@@ -106,25 +127,31 @@ def col2im(col: Any, shape: tuple[int, int, int, int], stride: Pair, padding: Pa
     col (C, kh, kw, OH, OW, N) -> image of ``shape`` (N, C, H, W), a view of a (C, H, W, N)
     buffer; where patches overlap their entries add up. <im2col(x), c> = <x, col2im(c)>. Each
     offset's slice hits every pixel at most once, so a plain ``+=`` per offset is exact (no
-    scatter needed). Blocks of channels are summed side by side on the kernels' threads.
+    scatter needed); entries that fell on the zero padding are dropped (``_overlap``). Blocks
+    of channels are summed side by side on the kernels' threads.
     """
     xp = backend.get_array_module(col)
     c, kh, kw, oh, ow, n = col.shape
     _, _, h, w = shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    out = xp.empty((c, h, w, n), dtype=col.dtype)
+    img = xp.zeros((c, h, w, n), dtype=col.dtype)  # (C, H, W, N)
+    offsets = []  # (i, j, rows of col, cols of col, rows of img, cols of img)
+    for i in range(kh):
+        r0, r1 = _overlap(i * dh, sh, ph, h, oh)
+        for j in range(kw):
+            c0, c1 = _overlap(j * dw, sw, pw, w, ow)
+            if r1 > r0 and c1 > c0:
+                offsets.append((i, j, slice(r0, r1), slice(c0, c1),
+                                _window(r0 * sh + i * dh - ph, sh, r1 - r0),
+                                _window(c0 * sw + j * dw - pw, sw, c1 - c0)))
 
     def add_back(channels: range) -> None:
         block = slice(channels.start, channels.stop)
-        img = xp.zeros((len(channels), h + 2 * ph, w + 2 * pw, n), dtype=col.dtype)  # C Hp Wp N
-        for i in range(kh):
-            rows = _window(i * dh, sh, oh)
-            for j in range(kw):
-                img[:, rows, _window(j * dw, sw, ow)] += col[block, i, j]
-        out[block] = img[:, ph:ph + h, pw:pw + w]  # the padding cut off
+        for i, j, rows, cols, img_rows, img_cols in offsets:
+            img[block, img_rows, img_cols] += col[block, i, j, rows, cols]
 
     parallel.for_blocks(add_back, c, _threads_for(col))
-    return out.transpose(3, 0, 1, 2)  # (N, C, H, W), a view of the batch-last buffer
+    return img.transpose(3, 0, 1, 2)  # (N, C, H, W), a view of the batch-last buffer
 
 
 PARALLEL_MIN_SIZE = 1 << 18  # below ~1 MB of columns a second thread costs more than it saves
@@ -229,7 +256,9 @@ def keep_freed_memory(keep: bool = True) -> bool:
     on free, so each new large array page-faults all its pages in again. With ``keep=True``
     allocations up to 256 MiB come from the heap and up to 1 GiB of free heap is kept, so the
     arrays of one training step reuse the memory of the previous one. Memory in use is
-    unchanged; the process keeps up to its peak. ``keep=False`` restores glibc's defaults.
+    unchanged; the process keeps up to its peak. ``keep=False`` sets glibc's default
+    thresholds back (but not its dynamic adjustment of them, which any explicit setting
+    ends: for that, start the process with ``TINYGAN_KEEP_FREED_MEMORY=0``).
     Returns whether it took effect (False where the C library is not glibc, or
     ``TINYGAN_KEEP_FREED_MEMORY=0`` is set).
     """
