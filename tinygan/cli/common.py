@@ -14,6 +14,7 @@ from typing import Any
 import tinygan
 from tinygan import backend
 from tinygan.gan import models
+from tinygan.ops import parallel
 from tinygan.serialization import CheckpointError
 
 __all__ = ["CLIError", "CannotWrite", "Terminated", "blas_threads", "device",
@@ -77,8 +78,6 @@ def blas_threads(setup_name: str | None, threads: int | None) -> str:
     programs: ring2d ran 6x slower with two), MNIST's are large enough to share among up to 4
     of the cores the machine's load leaves idle (at least one).
     """
-    from threadpoolctl import threadpool_limits
-
     if threads is not None:
         why = "--threads"
     else:
@@ -92,7 +91,7 @@ def blas_threads(setup_name: str | None, threads: int | None) -> str:
         threads = 1 if toy else max(1, min(4, cores - round(load)))
         why = (f"{setup_name}'s matrices are small" if toy
                else f"{cores} cores at load {load:.1f}, at most 4 used")
-    threadpool_limits(limits=threads, user_api="blas")
+    parallel.set_num_threads(threads)  # the BLAS's threads and the kernels' (ops/parallel.py)
     return f"BLAS threads: {threads} ({why}; --threads N to change)"
 
 

@@ -7,9 +7,10 @@ channels of im2col/col2im) into one block per thread, ``for_each`` shares out it
 sizes (the optimizers' per-parameter updates); the kernels that use them do the same work as
 with one thread, only side by side, and give identical results.
 
-``tinygan.set_num_threads(n)`` sets how many threads (PyTorch's name): this pool and, where it
-can, NumPy's OpenBLAS. The default is ``OMP_NUM_THREADS`` or ``OPENBLAS_NUM_THREADS`` when set,
-else the number of cores this process may use.
+``tinygan.set_num_threads(n)`` sets how many threads (PyTorch's name): this pool and NumPy's
+BLAS (through threadpoolctl). The default is ``OMP_NUM_THREADS`` or ``OPENBLAS_NUM_THREADS``
+when set, else the number of cores this process may use (``tinygan train`` sets it from the
+machine's load: ``--threads``).
 
     >>> from tinygan.ops import parallel
     >>> parallel.for_blocks(lambda block: sum(block), 10, threads=2)
@@ -22,11 +23,12 @@ else the number of cores this process may use.
 
 from __future__ import annotations
 
-import ctypes
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+from threadpoolctl import threadpool_limits
 
 __all__ = ["for_blocks", "for_each", "get_num_threads", "set_num_threads"]
 
@@ -61,7 +63,7 @@ def set_num_threads(n: int) -> None:
         _pool.shutdown(wait=True)
         _pool = None
     _threads = n
-    _set_openblas_threads(n)
+    threadpool_limits(limits=n, user_api="blas")
 
 
 def for_blocks(fn: Callable[[range], Any], n: int, threads: int | None = None) -> list[Any]:
@@ -102,27 +104,3 @@ def _executor() -> ThreadPoolExecutor:
         _pool = ThreadPoolExecutor(max_workers=max(_threads - 1, 1),
                                    thread_name_prefix="tinygan")
     return _pool
-
-
-_OPENBLAS_SETTERS = ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_",
-                     "openblas_set_num_threads")
-
-
-def _set_openblas_threads(n: int) -> bool:
-    """Set NumPy's OpenBLAS threads, as threadpoolctl does (found among the loaded libraries);
-    False where that is not possible (another BLAS, or not Linux)."""
-    try:
-        with open("/proc/self/maps") as f:
-            paths = sorted({line.split()[-1] for line in f if "openblas" in line.lower()})
-    except OSError:
-        return False
-    for path in paths:
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name in _OPENBLAS_SETTERS:
-            if hasattr(lib, name):
-                getattr(lib, name)(int(n))
-                return True
-    return False
