@@ -100,6 +100,13 @@ def test_parameter_data_is_the_array_with_torch_in_place_methods():
     assert abs(conv.weight.numpy().mean() - 1.0) < 0.01
     # arithmetic on it gives plain arrays, so the views never spread into the ops
     assert type(conv.weight.data * 2) is np.ndarray
+    w = conv.weight.data
+    for result in (np.sqrt(abs(w)), w + w, w @ w.reshape(64, -1).T, w.sum(axis=0)):
+        assert type(result) is np.ndarray
+    assert type(w.sum()) is np.float32  # a reduction to one value is a scalar, as on arrays
+    before = conv.weight.numpy()
+    conv.weight.data -= 1.0  # in place on the view: the parameter changes
+    np.testing.assert_array_equal(conv.weight.numpy(), before - 1.0)
     assert type(conv(torch.ones(1, 1, 4, 4, device="cpu")).data) is np.ndarray
     assert type(conv.state_dict()["weight"]) is np.ndarray
 

@@ -40,14 +40,8 @@ class ParameterData(numpy.ndarray):
     Arithmetic on it gives plain NumPy arrays, so it never spreads into the ops' results.
     """
 
-    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        inputs = tuple(numpy.asarray(x) if isinstance(x, ParameterData) else x for x in inputs)
-        if "out" in kwargs:
-            kwargs["out"] = tuple(numpy.asarray(x) if isinstance(x, ParameterData) else x
-                                  for x in kwargs["out"])
-        return getattr(ufunc, method)(*inputs, **kwargs)
-
     def __array_wrap__(self, array: Any, context: Any = None, return_scalar: bool = False) -> Any:
+        # every ufunc's result (and a reduction's) comes back here: as a plain array or scalar
         array = numpy.asarray(array)
         return array[()] if return_scalar else array
 
