@@ -101,7 +101,8 @@ def test_parameter_data_is_the_array_with_torch_in_place_methods():
     # arithmetic on it gives plain arrays, so the views never spread into the ops
     assert type(conv.weight.data * 2) is np.ndarray
     w = conv.weight.data
-    for result in (np.sqrt(abs(w)), w + w, w @ w.reshape(64, -1).T, w.sum(axis=0)):
+    rows = w.reshape(64, -1)
+    for result in (np.sqrt(abs(w)), w + w, rows @ rows.T, w.sum(axis=0)):
         assert type(result) is np.ndarray
     assert type(w.sum()) is np.float32  # a reduction to one value is a scalar, as on arrays
     before = conv.weight.numpy()
