@@ -6,8 +6,9 @@ Both train ``SRResNet(channels=32, blocks=4)`` on 28x28 MNIST batches of 32 (HR 
 a network this small; D: lr 1e-4, betas (0.5, 0.999)):
 
 - srresnet-mnist: 3,000 steps on the pixel loss (MSE);
-- srgan-mnist: 1,500 steps on the pixel loss (the SRResNet start Ledig et al. use), then 1,500
-  on the perceptual loss (content on the digit classifier's features + 1e-3 x Eq. 5) with D.
+- srgan-mnist: the same 3,000 steps on the pixel loss (srresnet-mnist's run: the SRResNet start
+  Ledig et al. use), then 500 on the perceptual loss (content on the digit classifier's
+  features + 1e-3 x Eq. 5) with D.
 
 Their metrics (``SRSetup.evaluate``) are PSNR, SSIM, the classifier's accuracy on the upscaled
 test images and the Fréchet distance to the real ones, beside nearest and bicubic upscaling of
@@ -39,7 +40,7 @@ from tinygan.optim.optimizers import Adam
 __all__ = ["SRSetup", "plot_comparison", "srgan_mnist", "srresnet_mnist"]
 
 PICTURE_DIGITS = 10  # test images 0..9 of the picture, one row each
-PIXEL_STEPS = 1500  # srgan-mnist's steps on the pixel loss before the perceptual loss
+PIXEL_STEPS = 3000  # srgan-mnist's steps on the pixel loss before the perceptual loss
 EVAL_IMAGES = 10_000  # the test images ``evaluate`` scores by default (all of them)
 
 
@@ -167,7 +168,7 @@ def srresnet_mnist(device: Any = None, batch_size: int = 32, steps: int = 3000,
                      loss)
 
 
-def srgan_mnist(device: Any = None, batch_size: int = 32, steps: int = 3000,
+def srgan_mnist(device: Any = None, batch_size: int = 32, steps: int = 3500,
                 channels: int = 32, blocks: int = 4, pixel_steps: int | None = None,
                 adversarial_weight: float = ADVERSARIAL_WEIGHT, loss: str | None = None
                 ) -> SRSetup:
