@@ -76,3 +76,11 @@ def test_adam_agrees_with_one_thread(threads):
 
     for a, b in zip(train(), _one_thread(train)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_blocks_inside_a_block_run_in_its_thread(threads):
+    """A kernel called from a pool thread (an optimizer's update calling im2col, say) must not
+    wait on the pool it is running on: it does its blocks itself."""
+    inner = parallel.for_blocks(lambda outer: parallel.for_blocks(list, 4), 2)
+    # the calling thread's block is split three ways as usual; the pool thread's is not
+    assert inner == [[[0], [1], [2, 3]], [[0, 1, 2, 3]]]

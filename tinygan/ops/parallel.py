@@ -24,6 +24,7 @@ machine's load: ``--threads``).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -45,6 +46,7 @@ def _default_threads() -> int:
 
 
 _threads = _default_threads()
+_PREFIX = "tinygan-kernels"  # the pool's thread names
 _pool: ThreadPoolExecutor | None = None
 
 
@@ -71,8 +73,8 @@ def for_blocks(fn: Callable[[range], Any], n: int, threads: int | None = None) -
     the blocks run side by side (the first in the calling thread). ``fn`` must only write
     where its block says (disjoint parts of an array), so the order does not matter."""
     threads = min(_threads if threads is None else threads, n)
-    if threads <= 1:
-        return [fn(range(n))]
+    if threads <= 1 or threading.current_thread().name.startswith(_PREFIX):
+        return [fn(range(n))]  # (inside a block already: its thread does all of it)
     edges = [n * i // threads for i in range(threads + 1)]
     blocks = [range(a, b) for a, b in zip(edges[:-1], edges[1:])]
     futures = [_executor().submit(fn, block) for block in blocks[1:]]
@@ -101,6 +103,5 @@ def for_each(fn: Callable[[Any], Any], items: list[Any], sizes: list[int],
 def _executor() -> ThreadPoolExecutor:
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=max(_threads - 1, 1),
-                                   thread_name_prefix="tinygan")
+        _pool = ThreadPoolExecutor(max_workers=max(_threads - 1, 1), thread_name_prefix=_PREFIX)
     return _pool
