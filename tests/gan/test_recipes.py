@@ -71,6 +71,19 @@ def test_ema_changes_nothing_in_training_and_sample_draws_from_the_average():
     np.testing.assert_array_equal(plain.sample(32, seed=1).numpy(), from_raw)
 
 
+def test_raw_generator_samples_g_itself_for_the_block_only():
+    gan = tiny_gan(ema=0.9)
+    gan.fit(DATA, steps=3, batch_size=16, progress=False)
+    z = gan.noise(8, seed=5)
+    with tinygan.no_grad():
+        raw, average = gan.generator(z).numpy(), gan.ema.averaged(z).numpy()
+    with recipes.raw_generator(gan) as same:
+        assert same is gan and gan.ema is None
+        np.testing.assert_array_equal(gan.sample(8, seed=5).numpy(), raw)
+    assert gan.ema.updates == 3
+    np.testing.assert_array_equal(gan.sample(8, seed=5).numpy(), average)
+
+
 def test_ema_copies_batchnorm_statistics_and_stays_in_eval_mode():
     gan = tiny_gan(bn=True, ema=0.9)
     gan.fit(DATA, steps=3, batch_size=16, progress=False)

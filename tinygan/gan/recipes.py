@@ -8,7 +8,8 @@
   ``tinygan.GAN(..., ema=0.999)``, ``with_recipes(setup.gan(), ema=0.999)``, ``tinygan train
   --ema 0.999``.
   The GAN keeps training the raw G (``gan.generator``, which also makes the D step's fakes);
-  ``gan.sample``, the pictures and the metrics use the average (``gan.sampling_generator``).
+  ``gan.sample``, the pictures and the metrics use the average (``gan.sampling_generator``);
+  inside ``with raw_generator(gan):`` they use the raw G again (to measure both from one run).
 * one-sided label smoothing (Salimans et al. 2016, "Improved Techniques for Training GANs"): D's
   target for real samples is 1 - alpha instead of 1, fakes stay at 0
   (``losses.discriminator_loss_smoothed``); ``GAN(..., label_smoothing=0.1)``, ``tinygan train
@@ -23,13 +24,16 @@ docs/setups.md where it has been measured.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
+from collections.abc import Iterator
 from typing import Any
 
 from tinygan.nn.module import Module
 
-__all__ = ["EMA", "check_label_smoothing", "set_learning_rates", "with_recipes"]
+__all__ = ["EMA", "check_label_smoothing", "raw_generator", "set_learning_rates",
+           "with_recipes"]
 
 
 class EMA:
@@ -161,3 +165,26 @@ def with_recipes(gan: Any, ema: float | None = None, label_smoothing: float = 0.
     gan.label_smoothing = alpha
     gan.ema = None if ema is None else EMA(gan.generator, ema)
     return gan
+
+
+@contextlib.contextmanager
+def raw_generator(gan: Any) -> Iterator[Any]:
+    """Within the block ``gan.sample`` (so the pictures and ``evaluate``) draws from the raw G,
+    not its moving average; afterwards the average is back, untouched. For measuring both from
+    one run (the average does not change training); do not train inside the block, since the
+    average would miss those updates.
+
+    >>> import tinygan
+    >>> tinygan.manual_seed(0)
+    >>> gan = with_recipes(tinygan.models.build("gauss1d").gan(), ema=0.99)
+    >>> with raw_generator(gan):
+    ...     gan.sampling_generator is gan.generator
+    True
+    >>> gan.sampling_generator is gan.ema.averaged
+    True
+    """
+    ema, gan.ema = gan.ema, None
+    try:
+        yield gan
+    finally:
+        gan.ema = ema
