@@ -6,20 +6,20 @@
       theta_ema <- beta * theta_ema + (1 - beta) * theta_G        after every G update
 
   ``tinygan.GAN(..., ema=0.999)``, ``with_recipes(setup.gan(), ema=0.999)``, ``tinygan train
-  --ema 0.999``.
-  The GAN keeps training the raw G (``gan.generator``, which also makes the D step's fakes);
-  ``gan.sample``, the pictures and the metrics use the average (``gan.sampling_generator``);
-  inside ``with raw_generator(gan):`` they use the raw G again (to measure both from one run).
+  --ema 0.999``. The GAN keeps training the raw G (``gan.generator``, which also makes the D
+  step's fakes); ``gan.sample``, the pictures and the metrics use the average
+  (``gan.sampling_generator``); inside ``with raw_generator(gan):`` they use the raw G again (to
+  measure both from one run).
 * one-sided label smoothing (Salimans et al. 2016, "Improved Techniques for Training GANs"): D's
   target for real samples is 1 - alpha instead of 1, fakes stay at 0
   (``losses.discriminator_loss_smoothed``); ``GAN(..., label_smoothing=0.1)``, ``tinygan train
   --label-smoothing 0.1``.
 * two time-scale learning rates (TTUR, Heusel et al. 2017): G and D each with its own Adam
-  learning rate (``set_learning_rates``); ``models.build(name, g_lr=1e-4, d_lr=4e-4)``,
-  ``tinygan train --g-lr 1e-4 --d-lr 4e-4``.
+  learning rate: ``set_learning_rates(setup, g_lr=1e-4, d_lr=4e-4)`` on a set-up of
+  ``models.build``, ``tinygan train --g-lr 1e-4 --d-lr 4e-4``.
 
-No reference set-up turns any of them on; their effect on each set-up is measured in
-docs/setups.md where it has been measured.
+No reference set-up turns any of them on. docs/setups.md ("Recipes") gives what has been
+measured of their effect, and on which set-ups.
 """
 
 from __future__ import annotations
