@@ -22,14 +22,22 @@ def ring(batch_size=64, **options):
     return models.build("ring2d", loss="wgan-gp", batch_size=batch_size, **options)
 
 
-def test_wgan_gp_set_ups_have_the_papers_defaults():
+def test_wgan_gp_set_ups_have_the_papers_defaults_and_the_toys_their_own():
     for name in models.WGAN_SETUPS:
         setup = models.build(name, loss="wgan-gp")
         gan = setup.gan()
+        toy = name in ("ring2d", "grid2d")
+        lr, gp_weight = (1e-3, 1.0) if toy else (1e-4, 10.0)  # WGAN_TOY, else WGAN_GP
         assert (gan.loss, gan.k, gan.generator_loss, gan.gp_weight) == ("wgan-gp", 5,
-                                                                       "wasserstein", 10.0)
+                                                                       "wasserstein", gp_weight)
         for opt in (setup.g_optimizer, setup.d_optimizer):
-            assert opt.param_groups[0]["lr"] == 1e-4 and opt.param_groups[0]["betas"] == (0.5, 0.9)
+            assert opt.param_groups[0]["lr"] == lr and opt.param_groups[0]["betas"] == (0.5, 0.9)
+        if toy:
+            assert (setup.batch_size, setup.steps) == (256, models.WGAN_TOY_STEPS)
+            for net in (setup.generator, setup.discriminator):
+                hidden = {type(m).__name__ for m in net.modules()} & {"ReLU", "LeakyReLU"}
+                assert hidden == {"ReLU"}, (name, hidden)
+            assert setup.g_scheduler.total_iters == models.WGAN_TOY_STEPS
         kinds = {type(m).__name__ for m in setup.discriminator.modules()}
         assert not any(k.startswith("BatchNorm") for k in kinds) and "Sigmoid" not in kinds
         assert "Pack" not in kinds
@@ -73,7 +81,7 @@ def test_the_critic_gets_the_penalty_gradient():
     D = gan.discriminator
     D.zero_grad()
     critic = losses.critic_loss(D(real), D(fake))
-    (critic + losses.gradient_penalty(D, real, fake, epsilon=eps)).backward()
+    (critic + losses.gradient_penalty(D, real, fake, weight=gan.gp_weight, epsilon=eps)).backward()
     for p, g in zip(D.parameters(), got):
         np.testing.assert_allclose(g, p.grad, rtol=1e-5, atol=1e-7)
     D.zero_grad()
@@ -126,7 +134,7 @@ def test_the_command_line_trains_resumes_bit_identical_and_records_the_loss(
     argv = ["train", "ring2d", "--loss", "wgan-gp", "--batch-size", "64", "--steps", "4",
             "--checkpoint-every", "2", "--quiet"]
     assert cli.main([*argv, "--out", str(tmp_path / "a")]) == 0
-    assert "loss wgan-gp (gradient penalty weight 10), k=5" in capsys.readouterr().out
+    assert "loss wgan-gp (gradient penalty weight 1), k=5" in capsys.readouterr().out
     run = tinygan.load(tmp_path / "a" / "checkpoint.npz")["run"]
     assert (run["loss"], run["k"], run["generator_loss"]) == ("wgan-gp", 5, "wasserstein")
 

@@ -117,7 +117,7 @@ def test_set_ups_are_registered_with_their_defaults():
         assert setup.batch_size == 32
         assert isinstance(setup.generator, SRResNet)
     assert models.build("srgan-mnist", steps=10).pixel_steps == 3000
-    assert models.build("srgan-mnist").steps == 3500
+    assert models.build("srgan-mnist").steps == 4000
     assert "srgan-mnist" not in models.SETUPS  # the GANs that sample(n): not these
     assert models.build("srresnet-mnist").adversarial_weight == 0.0
     with pytest.raises(ValueError, match="wgan-gp"):

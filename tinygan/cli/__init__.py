@@ -34,7 +34,7 @@ import sys
 import tinygan
 from tinygan.cli.common import CannotWrite, CLIError, positive, sigterm_as_interrupt
 from tinygan.cli.sample_eval import cmd_eval, cmd_sample
-from tinygan.cli.train import cmd_train, non_negative
+from tinygan.cli.train import cmd_train, fraction, learning_rate, non_negative
 from tinygan.cli.upscale import add_upscale_parser
 from tinygan.evaluation.report import draw_samples
 from tinygan.gan import models
@@ -75,12 +75,22 @@ def build_parser() -> argparse.ArgumentParser:
                        "(1; 5 with --loss wgan-gp)")
     train.add_argument("--loss", choices=["gan", "wgan-gp"],
                        help="gan (Eq. 1, default) or wgan-gp (a Wasserstein critic with the "
-                       "gradient penalty, lambda 10; with it k = 5, Adam lr 1e-4, betas (0.5, "
-                       "0.9), no BatchNorm or packing in D: ring2d, grid2d, mlp-mnist, "
-                       "dcgan-mnist)")
+                       "gradient penalty; with it k = 5, Adam betas (0.5, 0.9), no BatchNorm "
+                       "or packing in D, and lr 1e-4, lambda 10 for mlp-mnist, dcgan-mnist; "
+                       "lr 1e-3, lambda 1, ReLU networks for ring2d, grid2d)")
     train.add_argument("--gp-weight", type=non_negative, metavar="LAMBDA",
                        help="with --loss wgan-gp: the gradient penalty's weight lambda "
-                       "(default: the set-up's, models.WGAN_GP)")
+                       "(default: the set-up's: 1 for ring2d, grid2d; 10 for the MNIST set-ups)")
+    train.add_argument("--ema", type=fraction, metavar="BETA", help="sample and evaluate a "
+                       "moving average of G's weights, theta_ema <- BETA theta_ema + (1 - BETA) "
+                       "theta_G after each G step, e.g. 0.999 (default: off)")
+    train.add_argument("--label-smoothing", type=fraction, metavar="ALPHA", help="one-sided "
+                       "label smoothing: D's target for real samples 1 - ALPHA, e.g. 0.1 "
+                       "(default: 0, Eq. 1)")
+    train.add_argument("--g-lr", type=learning_rate, metavar="LR", help="G's Adam learning "
+                       "rate (default: the set-up's); with --d-lr, two time-scales (TTUR)")
+    train.add_argument("--d-lr", type=learning_rate, metavar="LR",
+                       help="D's Adam learning rate (default: the set-up's)")
     train.add_argument("--generator-loss", choices=["non_saturating", "zero_sum"],
                        help="Eq. 5 (non_saturating, default) or Eq. 2 (zero_sum, the minimax "
                        "game of Eq. 4)")

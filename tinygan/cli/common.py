@@ -13,7 +13,7 @@ from typing import Any
 
 import tinygan
 from tinygan import backend
-from tinygan.gan import models
+from tinygan.gan import models, recipes
 from tinygan.ops import parallel
 from tinygan.serialization import CheckpointError
 
@@ -143,6 +143,10 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     gp = run["gp_weight"]
     if gp is not None and (isinstance(gp, bool) or not isinstance(gp, (int, float))):
         raise CLIError(f"{path}: its run settings are damaged (gp_weight = {gp!r})")
+    for key in ("ema", "label_smoothing", "g_lr", "d_lr"):  # gan/recipes.py; None: not used
+        value = run.setdefault(key, None)  # checkpoints from before the recipes: none used
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise CLIError(f"{path}: its run settings are damaged ({key} = {value!r})")
     return state
 
 
@@ -160,8 +164,11 @@ def restore(state: dict[str, Any], path: Path, dev: backend.Device,
     try:
         setup = models.build(run["setup"], device=dev, batch_size=run["batch_size"],
                              steps=steps or run["steps"], loss=run["loss"])
+        recipes.set_learning_rates(setup, run["g_lr"], run["d_lr"])
         gan = setup.gan(k=run["k"], generator_loss=run["generator_loss"], loss=run["loss"],
                         gp_weight=run["gp_weight"])
+        if run["ema"] is not None or run["label_smoothing"]:
+            recipes.with_recipes(gan, run["ema"], run["label_smoothing"] or 0.0)
     except ValueError as exc:
         raise CLIError(f"{path}: its run settings cannot be used ({exc})") from None
     state = dict(state)

@@ -30,12 +30,16 @@ import tinygan
 from tinygan import viz
 from tinygan.cli.common import CannotWrite, CLIError, blas_threads, device, load_checkpoint, restore
 from tinygan.evaluation.report import draw_samples, evaluate
-from tinygan.gan import models
+from tinygan.gan import models, recipes
 from tinygan.gan.training import NonFiniteLossError, TrainingInterrupted
 
 __all__ = ["cmd_train"]
 
-RUN_KEYS = ("seed", "batch_size", "k", "generator_loss", "loss", "gp_weight")
+RUN_KEYS = ("seed", "batch_size", "k", "generator_loss", "loss", "gp_weight", "ema",
+            "label_smoothing", "g_lr", "d_lr")
+# gan/recipes.py's switches, as the run's settings print them (None: not used)
+RECIPES = {"ema": "EMA of G, beta", "label_smoothing": "label smoothing", "g_lr": "G lr",
+           "d_lr": "D lr"}
 
 
 def non_negative(text: str) -> float:
@@ -46,6 +50,22 @@ def non_negative(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if not 0 <= value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """argparse ``type=``: a number in [0, 1) (``--ema``, ``--label-smoothing``)."""
+    value = non_negative(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1), got {text}")
+    return value
+
+
+def learning_rate(text: str) -> float:
+    """argparse ``type=``: a finite number > 0 (``--g-lr``, ``--d-lr``)."""
+    value = non_negative(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"must be a learning rate > 0, got {text}")
     return value
 
 
@@ -99,8 +119,9 @@ def _resumed_run(args: argparse.Namespace, ckpt: Path, out: Path) -> dict[str, A
     for key in RUN_KEYS:
         given = getattr(args, key)
         if given is not None and given != run[key]:
+            was = "none" if run[key] is None else run[key]
             raise CLIError(f"--{key.replace('_', '-')} {given} differs from the resumed run's "
-                           f"{run[key]}; a resumed run keeps its settings")
+                           f"{was}; a resumed run keeps its settings")
     if args.steps is not None and args.steps < state["step"]:
         raise CLIError(f"--steps {args.steps}: the run in {out} is already at step "
                        f"{state['step']}, and a resumed run only goes on; give --steps above "
@@ -178,16 +199,22 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
         run = {"setup": name, "seed": 0 if args.seed is None else args.seed, "k": args.k,
                "generator_loss": args.generator_loss or "non_saturating",
                "batch_size": args.batch_size, "steps": args.steps, "loss": args.loss or "gan",
-               "gp_weight": args.gp_weight}
+               "gp_weight": args.gp_weight, **{k: getattr(args, k) for k in RECIPES}}
         if run["gp_weight"] is not None and run["loss"] != "wgan-gp":
             raise CLIError(f"--gp-weight is the weight of WGAN-GP's gradient penalty; give it "
                            f"with --loss wgan-gp (the run's loss is {run['loss']})")
+        given = [f"--{k.replace('_', '-')}" for k in RECIPES if run[k] is not None]
+        if given and name in models.SUPERRES_SETUPS:
+            raise CLIError(f"{', '.join(given)}: the recipes of gan/recipes.py are for the GAN "
+                           f"set-ups ({', '.join(models.SETUPS)}), not {name}")
         tinygan.manual_seed(run["seed"])
         options = {k: run[k] for k in ("batch_size", "steps") if run[k] is not None}
         try:
             setup = models.build(name, device=dev, loss=run["loss"], **options)
+            recipes.set_learning_rates(setup, run["g_lr"], run["d_lr"])
             gan = setup.gan(k=run["k"], generator_loss=run["generator_loss"],
                             gp_weight=run["gp_weight"])
+            recipes.with_recipes(gan, run["ema"], run["label_smoothing"] or 0.0)
         except ValueError as exc:
             raise CLIError(str(exc)) from None
         run["k"], run["generator_loss"] = gan.k, gan.generator_loss  # the set-up's, if not given
@@ -240,6 +267,8 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
     plan = (f"{remaining} steps (from step {gan.global_step} to {run['steps']})" if remaining
             else f"training finished at step {gan.global_step}, its metrics are missing")
     penalty = f" (gradient penalty weight {gan.gp_weight:g})" if gan.loss == "wgan-gp" else ""
+    penalty += "".join(f", {what} {run[key]:g}" for key, what in RECIPES.items()
+                       if run.get(key) is not None)
     print(f"tinygan train {name}: {plan}, batch {setup.batch_size}, loss {gan.loss}{penalty}, "
           f"k={gan.k}, generator loss {gan.generator_loss}, seed {run['seed']}, device {dev.name}; "
           f"{threads}; writing to {out}")

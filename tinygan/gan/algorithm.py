@@ -54,7 +54,7 @@ import numpy
 from tinygan import backend
 from tinygan.autograd.function import no_grad
 from tinygan.autograd.tensor import Tensor
-from tinygan.gan import losses, wasserstein
+from tinygan.gan import losses, recipes, wasserstein
 from tinygan.gan.checkpoint import gan_state_dict, load_gan_state_dict
 from tinygan.gan.training import (
     NonFiniteLossError,
@@ -104,6 +104,9 @@ class GAN:
             the gradient penalty of weight ``gp_weight``, lambda; G then descends -E D(G(z))).
         g_scheduler, d_scheduler: optional learning-rate schedules (``tinygan.lr_scheduler``),
             stepped once after every training step.
+        ema: beta of a moving average of G's weights that ``sample`` draws from (None: off;
+            ``gan.generator`` is always the raw G); label_smoothing: alpha, D's real target
+            1 - alpha (0: Eq. 1). See gan/recipes.py.
     """
 
     conditional = False
@@ -121,6 +124,7 @@ class GAN:
         g_scheduler: Any = None,
         d_scheduler: Any = None,
         loss: str = "gan", gp_weight: float = 10.0,
+        ema: float | None = None, label_smoothing: float = 0.0,
     ) -> None:
         for name, m in (("generator", generator), ("discriminator", discriminator)):
             if not isinstance(m, Module):
@@ -139,6 +143,8 @@ class GAN:
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
         self.latent_dim, self.k, self.generator_loss = latent_dim, k, generator_loss
         self.loss, self.gp_weight = loss, float(gp_weight)
+        self.label_smoothing = recipes.check_label_smoothing(label_smoothing, loss)
+        self.ema = None if ema is None else recipes.EMA(generator, ema)
         self.g_scheduler, self.d_scheduler = g_scheduler, d_scheduler
         if device is None:
             first = next(iter(generator.parameters()), None)
@@ -170,9 +176,13 @@ class GAN:
 
     # -- the losses: the one place they are chosen ------------------------------------------------
     def d_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
-        """The loss D descends: Eq. 1, or the Wasserstein critic's (d_step adds its penalty)."""
+        """The loss D descends: Eq. 1 (with real targets 1 - alpha under ``label_smoothing``),
+        or the Wasserstein critic's (d_step adds its penalty)."""
         if self.loss == "wgan-gp":
             return losses.critic_loss(real_logits, fake_logits)
+        if self.label_smoothing:  # one-sided: real targets 1 - alpha
+            return losses.discriminator_loss_smoothed(real_logits, fake_logits,
+                                                      self.label_smoothing)
         return losses.discriminator_loss(real_logits, fake_logits)
 
     def g_loss(self, fake_logits: Tensor) -> Tensor:
@@ -233,6 +243,8 @@ class GAN:
             self.g_optimizer.zero_grad()
             loss.backward()
             self.g_optimizer.step()
+        if self.ema is not None:  # theta_ema <- beta theta_ema + (1 - beta) theta_G
+            self.ema.update()
         return terms
 
     def step(self, real: Any) -> StepRecord:
@@ -310,10 +322,16 @@ class GAN:
                 for k, v in self._history.items()}
 
     # -- using the trained networks ---------------------------------------------------------------
+    @property
+    def sampling_generator(self) -> Module:
+        """What ``sample`` draws from: G's moving average with ``ema``, else G itself."""
+        return self.generator if self.ema is None else self.ema.averaged
+
     def sample(self, n: int, seed: int | None = None) -> Tensor:
-        """n samples G(z), G in eval mode, no graph. ``seed``: see ``noise``."""
-        with evaluating(self.generator):
-            return self.generator(self.noise(n, seed))
+        """n samples G(z), G (its average with ``ema``) in eval mode, no graph. ``seed``: see
+        ``noise``."""
+        with evaluating(self.sampling_generator):
+            return self.sampling_generator(self.noise(n, seed))
 
     def discriminate(self, x: Any, labels: Any = None) -> numpy.ndarray:
         """D's probability that each row of ``x`` is real, as a NumPy array (D in eval mode)."""

@@ -5,7 +5,8 @@ A state is a plain nested dict, which ``tinygan.save`` writes and ``tinygan.load
 
     {"generator": G.state_dict(), "discriminator": D.state_dict(),
      "g_optimizer": ..., "d_optimizer": ..., "g_scheduler": ... (if any), "d_scheduler": ...,
-     "step": 1200, "rng": {"cpu": ...}, "history": {"loss_d": array, ...}, "config": {...}}
+     "step": 1200, "rng": {"cpu": ...}, "history": {"loss_d": array, ...}, "config": {...},
+     "ema": {"beta": 0.999, "updates": 1200, "averaged": G's average's state_dict} (with ema)}
 
 Loading checks every value against what it will replace before anything changes: a float
 parameter (or an optimizer's moment estimate) takes only floating-point values, so an integer,
@@ -38,6 +39,8 @@ def gan_state_dict(gan: Any) -> dict[str, Any]:
         rng[gan.device.name] = backend.get_rng_state(backend.generator(gan.device))
     schedulers = {name: getattr(gan, name).state_dict() for name in SCHEDULERS
                   if getattr(gan, name) is not None}
+    if gan.ema is not None:  # G's moving average (gan/recipes.py)
+        schedulers["ema"] = gan.ema.state_dict()
     return {**schedulers, "generator": gan.generator.state_dict(),
             "discriminator": gan.discriminator.state_dict(),
             "g_optimizer": gan.g_optimizer.state_dict(),
@@ -45,7 +48,8 @@ def gan_state_dict(gan: Any) -> dict[str, Any]:
             "step": gan.global_step, "rng": rng,
             "history": {k: numpy.asarray(v) for k, v in gan.history.items()},
             "config": {"latent_dim": gan.latent_dim, "k": gan.k,
-                       "generator_loss": gan.generator_loss, "conditional": gan.conditional}}
+                       "generator_loss": gan.generator_loss, "conditional": gan.conditional,
+                       "label_smoothing": gan.label_smoothing}}
 
 
 def _dtype(value: Any) -> numpy.dtype:
@@ -88,6 +92,11 @@ def check_values(gan: Any, state: dict[str, Any]) -> None:
         for key, t in getattr(gan, part)._state_items().items():
             if key in saved:
                 _check_value(f"{part}[{key!r}]", saved[key], t.data)
+    averaged = state.get("ema", {}).get("averaged") if isinstance(state.get("ema"), dict) else None
+    if gan.ema is not None and isinstance(averaged, dict):
+        for key, t in gan.ema.averaged._state_items().items():
+            if key in averaged:
+                _check_value(f"ema['averaged'][{key!r}]", averaged[key], t.data)
     for part in ("g_optimizer", "d_optimizer"):
         optimizer = getattr(gan, part)
         entries = state[part].get("state", {}) if isinstance(state[part], dict) else {}
@@ -119,6 +128,11 @@ def load_gan_state_dict(gan: Any, state: dict[str, Any]) -> None:
             has = "has" if name in state else "has no"
             mine = "has none" if scheduler is None else "has one"
             raise ValueError(f"the checkpoint {has} {name}, this GAN {mine}")
+    if (gan.ema is None) != ("ema" not in state):  # G's moving average: both or neither
+        fix = "make the GAN with ema=BETA" if gan.ema is None else "make the GAN without ema"
+        has, mine = ("has", "has none") if gan.ema is None else ("has no", "has one")
+        raise ValueError(f"the checkpoint {has} ema (a moving average of G), this GAN {mine}; "
+                         f"{fix}")
     before = gan_state_dict(gan)
     try:
         _apply(gan, state)
@@ -128,7 +142,7 @@ def load_gan_state_dict(gan: Any, state: dict[str, Any]) -> None:
 
 
 def _apply(gan: Any, state: dict[str, Any]) -> None:
-    for part in ("generator", "discriminator", "g_optimizer", "d_optimizer", *SCHEDULERS):
+    for part in ("generator", "discriminator", "g_optimizer", "d_optimizer", *SCHEDULERS, "ema"):
         if part in state:
             try:
                 getattr(gan, part).load_state_dict(state[part])

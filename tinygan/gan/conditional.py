@@ -39,9 +39,11 @@ class ConditionalGAN(GAN):
     def __init__(self, generator: Any, discriminator: Any, g_optimizer: Any, d_optimizer: Any,
                  latent_dim: int, num_classes: int, k: int = 1,
                  generator_loss: str = "non_saturating", device: Any = None,
-                 g_scheduler: Any = None, d_scheduler: Any = None) -> None:
+                 g_scheduler: Any = None, d_scheduler: Any = None, ema: float | None = None,
+                 label_smoothing: float = 0.0) -> None:
         super().__init__(generator, discriminator, g_optimizer, d_optimizer, latent_dim, k,
-                         generator_loss, device, g_scheduler, d_scheduler)
+                         generator_loss, device, g_scheduler, d_scheduler, ema=ema,
+                         label_smoothing=label_smoothing)
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
             raise ValueError(f"ConditionalGAN: num_classes must be an integer >= 2, got "
                              f"{num_classes!r}")
@@ -77,12 +79,13 @@ class ConditionalGAN(GAN):
 
     def sample(self, n: int, labels: Any = None, seed: int | None = None) -> Tensor:
         """n samples G(z, y) for the given labels (default 0, 1, ..., 9, 0, 1, ...: every class
-        in turn), G in eval mode, no graph. ``seed``: see ``GAN.noise``."""
+        in turn), G (its average with ``ema``) in eval mode, no graph. ``seed``: see
+        ``GAN.noise``."""
         if labels is None:
             labels = numpy.arange(n) % self.num_classes
         y = self._labels(labels, n, "sample")
-        with evaluating(self.generator):
-            return self.generator(self.noise(n, seed), y)
+        with evaluating(self.sampling_generator):
+            return self.sampling_generator(self.noise(n, seed), y)
 
     def discriminate(self, x: Any, labels: Any = None) -> numpy.ndarray:
         """D's probability that each row of ``x`` is a real sample of its label."""

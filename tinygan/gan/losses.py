@@ -4,6 +4,7 @@ D(x) is the probability the discriminator gives to "x is real"; real samples are
 and generated ones 0.0; z is the generator's noise. Expectations are means over a mini-batch.
 
     Eq. 1 (4.1.1)  L_D = -E_x[log D(x)] - E_z[log(1 - D(G(z)))]       discriminator_loss
+                   with real targets 1 - alpha (one-sided smoothing)  discriminator_loss_smoothed
     Eq. 2 (4.1.2)  L_G = -L_D                                         generator_loss_zero_sum
     Eq. 3 (4.1.3)  V(G, D) = E_x[log D(x)] + E_z[log(1 - D(G(z)))]    value_function
     Eq. 4 (4.1.4)  theta_G* = argmin_{theta_G} max_{theta_D} V(G, D)   (the training loop below)
@@ -54,6 +55,7 @@ from tinygan.autograd.tensor import Tensor
 __all__ = [
     "discriminator_loss",
     "discriminator_loss_least_squares",
+    "discriminator_loss_smoothed",
     "generator_loss_least_squares",
     "generator_loss_non_saturating",
     "generator_loss_zero_sum",
@@ -117,6 +119,45 @@ def discriminator_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
     real_logits = _check_logits(real_logits, "real_logits", "discriminator_loss")
     fake_logits = _check_logits(fake_logits, "fake_logits", "discriminator_loss")
     return -log_d(real_logits).mean() - log_one_minus_d(fake_logits).mean()
+
+
+def discriminator_loss_smoothed(real_logits: Tensor, fake_logits: Tensor,
+                                alpha: float = 0.1) -> Tensor:
+    """Eq. 1 with one-sided label smoothing (Salimans et al. 2016): real targets 1 - alpha.
+
+        L_D = -E_x[(1 - alpha) log D(x) + alpha log(1 - D(x))] - E_z[log(1 - D(G(z)))]
+            = mean((1 - alpha) softplus(-a_real) + alpha softplus(a_real)) + mean(softplus(a_fake))
+
+    The binary cross-entropy of Eq. 1 with the target of a real sample lowered from 1 to
+    1 - alpha (0.9 for alpha = 0.1); a fake's target stays 0 ("one-sided": smoothing it too
+    would reward fakes that sit where D is unsure). D can then no longer gain by pushing its
+    logits on real samples to +infinity: for a real x the loss is smallest at D(x) = 1 - alpha,
+    a_real = log((1 - alpha) / alpha), so D stays less confident and its gradient to G less
+    extreme. alpha = 0 is Eq. 1 exactly (``discriminator_loss``).
+
+    >>> real, fake = tinygan.tensor([[2.0], [3.0]]), tinygan.tensor([[-1.0], [0.0]])
+    >>> round(discriminator_loss_smoothed(real, fake, alpha=0.1).item(), 4)  # Eq. 1's: 0.591
+    0.841
+    >>> smoothed = discriminator_loss_smoothed(real, fake, alpha=0.0)
+    >>> smoothed.item() == discriminator_loss(real, fake).item()
+    True
+
+    Args:
+        real_logits: D's logits on real samples x, shape (N, 1) or (N,).
+        fake_logits: D's logits on generated samples G(z), shape (M, 1) or (M,).
+        alpha: how far the real target moves from 1, in [0, 1).
+
+    Returns:
+        A scalar Tensor; the two means are taken separately, so N and M may differ.
+    """
+    real_logits = _check_logits(real_logits, "real_logits", "discriminator_loss_smoothed")
+    fake_logits = _check_logits(fake_logits, "fake_logits", "discriminator_loss_smoothed")
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 <= alpha < 1:
+        raise ValueError(f"discriminator_loss_smoothed: alpha must be a number in [0, 1), got "
+                         f"{alpha!r}")
+    target = 1.0 - alpha  # the real samples' label; the fakes' is 0
+    real_term = target * log_d(real_logits) + alpha * log_one_minus_d(real_logits)
+    return -real_term.mean() - log_one_minus_d(fake_logits).mean()
 
 
 def generator_loss_zero_sum(real_logits: Tensor, fake_logits: Tensor) -> Tensor:

@@ -42,8 +42,8 @@ Choices beyond the published recipes:
   scales N(1, 0.02^2)).
 - ``loss="wgan-gp"`` (ring2d, grid2d, mlp-mnist, dcgan-mnist; ``WGAN_GP``): WGAN-GP's defaults
   (Gulrajani et al. 2017, Algorithm 1): n_critic = k = 5 critic steps per G step, Adam lr 1e-4
-  with betas (0.5, 0.9), and a critic without BatchNorm (dcgan-mnist's is dropped: the penalty
-  is per sample) and without packing (ring2d/grid2d: ``pack=1``); no sigmoid, as always.
+  with betas (0.5, 0.9), lambda = 10, a critic without BatchNorm (dcgan-mnist's is dropped: the
+  penalty is per sample) nor packing (``pack=1``); ring2d, grid2d: lr 1e-3, lambda = 1, ReLU.
 - cgan-mnist: the label enters each network through its own learned ``Embedding(10, 10)``,
   concatenated to z (in G) and to the flattened image (in D), as PyTorch-GAN's cgan; an
   embedding is a one-hot vector times a trainable matrix, so it contains the one-hot choice.
@@ -134,34 +134,40 @@ def _adams(g: nn.Module, d: nn.Module, lr: float, betas: tuple[float, float]) ->
     return Adam(g.parameters(), lr=lr, betas=betas), Adam(d.parameters(), lr=lr, betas=betas)
 
 
-# WGAN-GP's defaults (Gulrajani et al. 2017, Algorithm 1), for the set-ups built with it.
-WGAN_GP = {"k": 5, "lr": 1e-4, "betas": (0.5, 0.9)}
+# WGAN-GP's defaults (Gulrajani et al. 2017, Algorithm 1); ring2d and grid2d take WGAN_TOY's
+# (and ReLU networks, batches of 256, WGAN_TOY_STEPS steps), measured in docs/setups.md.
+WGAN_GP = {"k": 5, "lr": 1e-4, "betas": (0.5, 0.9), "gp_weight": 10.0}
+WGAN_TOY = {**WGAN_GP, "lr": 1e-3, "gp_weight": 1.0}
 WGAN_SETUPS = ("ring2d", "grid2d", "mlp-mnist", "dcgan-mnist")
-WGAN_TOY_STEPS = 6000
+WGAN_TOY_STEPS = 20000
 
 
-def _hyper(loss: str, lr: float | None, betas: Any, gan_lr: float) -> tuple[float, Any, int]:
-    """Adam's lr and betas and k for ``loss`` (the given lr and betas win), or a ValueError."""
+def _hyper(loss: str, lr: float | None, betas: Any, gan_lr: float,
+           wgan: dict[str, Any] = WGAN_GP) -> tuple[float, Any, int, float]:
+    """Adam's lr and betas, k and lambda for ``loss`` (given lr and betas win); or ValueError."""
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-    wgan = WGAN_GP if loss == "wgan-gp" else {"k": 1, "lr": gan_lr, "betas": (0.5, 0.999)}
-    return lr or wgan["lr"], betas or wgan["betas"], wgan["k"]
+    if loss != "wgan-gp":
+        wgan = {"k": 1, "lr": gan_lr, "betas": (0.5, 0.999), "gp_weight": WGAN_GP["gp_weight"]}
+    return lr or wgan["lr"], betas or wgan["betas"], wgan["k"], wgan["gp_weight"]
 
 
 def _toy(name: str, target: Any, latent_dim: int, g_sizes: list[int], d_sizes: list[int],
          lr: float | None, betas: Any, batch_size: int | None, steps: int | None,
          device: Any, pack: int | None = 1, g_lr_decay: bool = False, loss: str = "gan") -> Setup:
-    lr, betas, k = _hyper(loss, lr, betas, 1e-3)
+    lr, betas, k, gp_weight = _hyper(loss, lr, betas, 1e-3, WGAN_TOY)
     wgan = loss == "wgan-gp"  # its defaults: no packing, batch 256 (Gulrajani et al.'s toys)
     pack = (1 if wgan else 4) if pack is None else pack
     batch_size = (256 if wgan else 512) if batch_size is None else batch_size
     steps = (WGAN_TOY_STEPS if wgan else 24000) if steps is None else steps
-    g = mlp([latent_dim, *g_sizes], leaky, device=device)
-    d = mlp([d_sizes[0] * pack, *d_sizes[1:]], leaky, device=device)
+    hidden = nn.ReLU if wgan else leaky
+    g = mlp([latent_dim, *g_sizes], hidden, device=device)
+    d = mlp([d_sizes[0] * pack, *d_sizes[1:]], hidden, device=device)
     if pack > 1:
         d = nn.Sequential(Pack(pack), *d)
     setup = Setup(name, g, d, *_adams(g, d, lr, betas), latent_dim, batch_size, steps, "toy",
-                  target=target, checkpoint_every=max(100, steps // 5), loss=loss, k=k)
+                  target=target, checkpoint_every=max(100, steps // 5), loss=loss, k=k,
+                  gp_weight=gp_weight)
     if g_lr_decay:
         setup.g_scheduler = LinearLR(setup.g_optimizer, 1.0, 0.0, total_iters=steps)
     return setup
@@ -189,8 +195,9 @@ def ring2d(device: Any = None, lr: float | None = None, betas: Any = None,
     G z in R^16 -> 256 -> 256 -> 256 -> 2, D packs ``pack`` samples (``Pack``) -> 256 -> 256 -> 1,
     LeakyReLU(0.2); batch 512; Adam lr 1e-3, betas (0.5, 0.999), G's rate decayed linearly to 0.
     ``pack=1`` is the plain GAN, which drops modes (module docstring). 24,000 steps. With
-    ``loss="wgan-gp"``: k = 5, Adam lr 1e-4, betas (0.5, 0.9), pack 1, batch 256, and
-    ``WGAN_TOY_STEPS`` steps. Options left at None take these defaults.
+    ``loss="wgan-gp"`` (``WGAN_TOY``): ReLU in both networks, k = 5, lambda = 1, Adam lr 1e-3,
+    betas (0.5, 0.9), G's rate decayed, pack 1, batch 256, and ``WGAN_TOY_STEPS`` (20,000)
+    steps. Options left at None take these defaults.
     """
     return _toy("ring2d", Ring2D(), 16, [256, 256, 256, 2], [2, 256, 256, 1], lr, betas,
                 batch_size, steps, device, pack=pack, g_lr_decay=g_lr_decay, loss=loss)
@@ -209,13 +216,13 @@ def mlp_mnist(device: Any = None, lr: float | None = None, betas: Any = None,
               batch_size: int = 128, steps: int = 10000, loss: str = "gan") -> Setup:
     """The MLP GAN on MNIST: G z in R^64 -> 256 -> 512 -> 784 (Tanh), D 784 -> 512 -> 256 -> 1,
     LeakyReLU(0.2); batch 128; Adam lr 2e-4, betas (0.5, 0.999); with ``loss="wgan-gp"``
-    k = 5, lr 1e-4, betas (0.5, 0.9)."""
-    lr, betas, k = _hyper(loss, lr, betas, 2e-4)
+    k = 5, lr 1e-4, betas (0.5, 0.9), lambda = 10."""
+    lr, betas, k, gp_weight = _hyper(loss, lr, betas, 2e-4)
     g = mlp([64, 256, 512, 784], leaky, nn.Tanh(), device)
     g.append(nn.Unflatten(1, (1, 28, 28)))
     d = nn.Sequential(nn.Flatten(), *mlp([784, 512, 256, 1], leaky, device=device))
     return Setup("mlp-mnist", g, d, *_adams(g, d, lr, betas), 64, batch_size, steps, "mnist",
-                 loss=loss, k=k)
+                 loss=loss, k=k, gp_weight=gp_weight)
 
 
 def dcgan_mnist(device: Any = None, lr: float | None = None, betas: Any = None,
@@ -226,7 +233,7 @@ def dcgan_mnist(device: Any = None, lr: float | None = None, betas: Any = None,
     (BatchNorm2d, ReLU) -> ConvTranspose2d -> 1x28x28 (Tanh); D mirrors it with Conv2d and
     LeakyReLU(0.2), BatchNorm2d on the second, then Linear(6272, 1) to a logit. With
     ``loss="wgan-gp"``: D has no BatchNorm2d, k = 5, Adam lr 1e-4, betas (0.5, 0.9)."""
-    lr, betas, k = _hyper(loss, lr, betas, 2e-4)
+    lr, betas, k, gp_weight = _hyper(loss, lr, betas, 2e-4)
     norm = [] if loss == "wgan-gp" else [nn.BatchNorm2d(128, device=device)]
     g = nn.Sequential(
         nn.Linear(100, 128 * 7 * 7, device=device), nn.BatchNorm1d(128 * 7 * 7, device=device),
@@ -243,7 +250,7 @@ def dcgan_mnist(device: Any = None, lr: float | None = None, betas: Any = None,
     dcgan_init(g)
     dcgan_init(d)
     return Setup("dcgan-mnist", g, d, *_adams(g, d, lr, betas), 100, batch_size, steps, "mnist",
-                 checkpoint_every=500, loss=loss, k=k)
+                 checkpoint_every=500, loss=loss, k=k, gp_weight=gp_weight)
 
 
 def cgan_mnist(device: Any = None, lr: float = 2e-4, betas: tuple[float, float] = (0.5, 0.999),
@@ -305,6 +312,5 @@ def build(name: str, **options: Any) -> Setup:
         raise ValueError(f"gp_weight is the weight of WGAN-GP's gradient penalty; it needs "
                          f"loss='wgan-gp', got loss={loss!r}")
     setup = SETUPS[name](**options)
-    if gp_weight is not None:
-        setup.gp_weight = gp_weight
+    setup.gp_weight = setup.gp_weight if gp_weight is None else gp_weight
     return setup

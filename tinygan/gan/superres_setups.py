@@ -7,7 +7,7 @@ a network this small; D: lr 1e-4, betas (0.5, 0.999)):
 
 - srresnet-mnist: 3,000 steps on the pixel loss (MSE);
 - srgan-mnist: the same 3,000 steps on the pixel loss (srresnet-mnist's run: the SRResNet start
-  Ledig et al. use), then 500 on the perceptual loss (content on the digit classifier's
+  Ledig et al. use), then 1,000 on the perceptual loss (content on the digit classifier's
   features + 1e-3 x Eq. 5) with D.
 
 Their metrics (``SRSetup.evaluate``) are PSNR, SSIM, the classifier's accuracy on the upscaled
@@ -168,7 +168,7 @@ def srresnet_mnist(device: Any = None, batch_size: int = 32, steps: int = 3000,
                      loss)
 
 
-def srgan_mnist(device: Any = None, batch_size: int = 32, steps: int = 3500,
+def srgan_mnist(device: Any = None, batch_size: int = 32, steps: int = 4000,
                 channels: int = 32, blocks: int = 4, pixel_steps: int | None = None,
                 adversarial_weight: float = ADVERSARIAL_WEIGHT, loss: str | None = None
                 ) -> SRSetup:
