@@ -411,21 +411,21 @@ def test_mode_counts_say_how_many_samples_back_them(tmp_path, capsys):
 
 def test_blas_threads_are_chosen_and_printed(tmp_path, monkeypatch, capsys):
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    before, kernel_threads = threadpoolctl.threadpool_info(), tinygan.get_num_threads()
+    before, threads = threadpoolctl.threadpool_info(), tinygan.get_num_threads()
     for name in cli.common.BLAS_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     try:
         assert train(tmp_path / "a") == 0
         assert "BLAS threads: 1 (gauss1d's matrices are small; --threads N to change)" in (
             capsys.readouterr().out)
-        assert tinygan.get_num_threads() == 1  # the kernels' pool follows the BLAS
+        assert tinygan.get_num_threads() == 1  # tinygan.set_num_threads follows the choice
         assert train(tmp_path / "b", "--threads", "2") == 0
         assert "BLAS threads: 2 (--threads" in capsys.readouterr().out
         blas = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
         assert all(i["num_threads"] == min(2, i["num_threads"]) for i in blas)
         assert tinygan.get_num_threads() == 2
     finally:
-        tinygan.set_num_threads(kernel_threads)
+        tinygan.set_num_threads(threads)
         threadpoolctl.threadpool_limits(limits={i["prefix"]: i["num_threads"] for i in before})
 
 

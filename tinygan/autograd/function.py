@@ -39,7 +39,7 @@ from typing import Any
 import numpy
 
 from tinygan import backend
-from tinygan.autograd.tensor import Tensor
+from tinygan.autograd.tensor import Tensor, stored_array
 
 __all__ = ["Context", "Function", "enable_grad", "is_grad_enabled", "no_grad", "unbroadcast"]
 
@@ -197,7 +197,7 @@ class Function:
         device_type = None
         for x in inputs:
             if isinstance(x, Tensor):
-                data = _array_of(x)
+                data = stored_array(x)
                 if device_type is None:
                     device_type = type(data)
                 elif type(data) is not device_type:
@@ -215,11 +215,6 @@ class Function:
             result._node = Node(cls, ctx, tuple(inputs))
             return result
         return Tensor(out)
-
-
-# A tensor's array as stored, read from the slot: ``Parameter.data`` wraps it in the
-# ParameterData view (for PyTorch's in-place methods), which the ops have no use for.
-_array_of = Tensor.data.__get__
 
 
 def _check_same_device(fn: type[Function], inputs: tuple[Any, ...]) -> None:

@@ -294,6 +294,11 @@ class Tensor(TensorAPI):  # TensorAPI: PyTorch's spellings (view, size(0), fill_
         return activation.leaky_relu(self, negative_slope)
 
 
+
+# A tensor's array as stored in its slot. ``Parameter.data`` wraps it in the ParameterData view
+# (for PyTorch's in-place methods), which the ops and the graph walk have no use for.
+stored_array = Tensor.data.__get__
+
 # The ops (and the walk) are defined on top of Tensor, so they are imported after the class exists.
 from tinygan.autograd import graph  # noqa: E402
 from tinygan.ops import activation, arithmetic, elementwise, linalg, reduce  # noqa: E402

@@ -91,7 +91,7 @@ def blas_threads(setup_name: str | None, threads: int | None) -> str:
         threads = 1 if toy else max(1, min(4, cores - round(load)))
         why = (f"{setup_name}'s matrices are small" if toy
                else f"{cores} cores at load {load:.1f}, at most 4 used")
-    parallel.set_num_threads(threads)  # the BLAS's threads and the kernels' (ops/parallel.py)
+    parallel.set_num_threads(threads)  # the BLAS's threads (tinygan.set_num_threads)
     return f"BLAS threads: {threads} ({why}; --threads N to change)"
 
 

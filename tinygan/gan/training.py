@@ -131,8 +131,8 @@ def _gradient_norm(module: Any) -> float:
     grads = [p.grad.reshape(-1) for p in module.parameters() if p.grad is not None]
     total = sum(float(xp(g).dot(g, g)) for g in grads)
     if not numpy.isfinite(total):
-        total = sum(float(xp(g).dot(g.astype(numpy.float64), g.astype(numpy.float64)))
-                    for g in grads)
+        wide = [g.astype(numpy.float64) for g in grads]
+        total = sum(float(xp(g).dot(g, g)) for g in wide)
     return total ** 0.5
 
 

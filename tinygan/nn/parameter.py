@@ -7,7 +7,7 @@ from typing import Any
 import numpy
 
 from tinygan.autograd.inplace import ParameterData, parameter_data
-from tinygan.autograd.tensor import Tensor
+from tinygan.autograd.tensor import Tensor, stored_array
 
 __all__ = ["Parameter"]
 
@@ -33,16 +33,13 @@ class Parameter(Tensor):
 
     # ``.data`` is the raw array, seen through a view with PyTorch's in-place methods, so that
     # ``m.weight.data.normal_(0.0, 0.02)`` works (autograd/inplace.py, ParameterData).
-    data = property(lambda self: parameter_data(_array_of(self)),
+    data = property(lambda self: parameter_data(stored_array(self)),
                     lambda self, value: Tensor.data.__set__(self, _plain(value)))
     # What the ops and optimizers ask of every parameter on every step, read from the array
     # itself rather than through a fresh ParameterData view each time.
-    shape = property(lambda self: _array_of(self).shape)
-    dtype = property(lambda self: _array_of(self).dtype)
-    ndim = property(lambda self: _array_of(self).ndim)
-
-
-_array_of = Tensor.data.__get__  # the array as stored in the Tensor's slot
+    shape = property(lambda self: stored_array(self).shape)
+    dtype = property(lambda self: stored_array(self).dtype)
+    ndim = property(lambda self: stored_array(self).ndim)
 
 
 def _plain(value: Any) -> Any:

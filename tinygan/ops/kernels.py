@@ -35,10 +35,7 @@ import math
 import os
 from typing import Any
 
-import numpy
-
 from tinygan import backend
-from tinygan.ops import parallel
 
 __all__ = [
     "adam_step", "channel_sums", "col2im", "from_rows", "get_conv_outsize", "get_deconv_outsize",
@@ -86,8 +83,7 @@ def im2col(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dilation: Pair
 
     Plain form: col[c, i, j, oh, ow, n] = xpad[n, c, oh * sh + i * dh, ow * sw + j * dw], with
     xpad the input zero-padded by ``padding``: each offset copies the pixels it touches inside
-    the image (``_overlap``) and zeros where it falls on the padding. Blocks of channels are
-    filled side by side on the kernels' threads (``parallel.for_blocks``).
+    the image (``_overlap``) and zeros where it falls on the padding.
     """
     xp = backend.get_array_module(x)
     n, c, h, w = x.shape
@@ -95,28 +91,19 @@ def im2col(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dilation: Pair
     oh, ow = get_conv_outsize(h, kh, sh, ph, dh), get_conv_outsize(w, kw, sw, pw, dw)
     image = xp.ascontiguousarray(x.transpose(1, 2, 3, 0))  # (C, H, W, N): free if batch-last
     col = xp.empty((c, kh, kw, oh, ow, n), dtype=x.dtype)
-    offsets = []  # (i, j, rows of col, cols of col, rows of the image, cols of the image)
     for i in range(kh):
         r0, r1 = _overlap(i * dh, sh, ph, h, oh)
         for j in range(kw):
             c0, c1 = _overlap(j * dw, sw, pw, w, ow)
-            offsets.append((i, j, r0, r1, c0, c1,
-                            _window(r0 * sh + i * dh - ph, sh, max(r1 - r0, 1)),
-                            _window(c0 * sw + j * dw - pw, sw, max(c1 - c0, 1))))
-
-    def fill(channels: range) -> None:
-        block = slice(channels.start, channels.stop)
-        for i, j, r0, r1, c0, c1, img_rows, img_cols in offsets:
-            patch = col[block, i, j]  # (C, OH, OW, N)
+            patch = col[:, i, j]  # (C, OH, OW, N)
             if r1 > r0 and c1 > c0:
-                patch[:, r0:r1, c0:c1] = image[block, img_rows, img_cols]
+                patch[:, r0:r1, c0:c1] = image[:, _window(r0 * sh + i * dh - ph, sh, r1 - r0),
+                                               _window(c0 * sw + j * dw - pw, sw, c1 - c0)]
             # the zero padding: the rows and columns this offset sees outside the image
             patch[:, :r0] = 0
             patch[:, r1:] = 0
             patch[:, r0:r1, :c0] = 0
             patch[:, r0:r1, c1:] = 0
-
-    parallel.for_blocks(fill, c, _threads_for(col))
     return col
 
 
@@ -127,42 +114,21 @@ def col2im(col: Any, shape: tuple[int, int, int, int], stride: Pair, padding: Pa
     col (C, kh, kw, OH, OW, N) -> image of ``shape`` (N, C, H, W), a view of a (C, H, W, N)
     buffer; where patches overlap their entries add up. <im2col(x), c> = <x, col2im(c)>. Each
     offset's slice hits every pixel at most once, so a plain ``+=`` per offset is exact (no
-    scatter needed); entries that fell on the zero padding are dropped (``_overlap``). Blocks
-    of channels are summed side by side on the kernels' threads.
+    scatter needed); entries that fell on the zero padding are dropped (``_overlap``).
     """
     xp = backend.get_array_module(col)
     c, kh, kw, oh, ow, n = col.shape
     _, _, h, w = shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
     img = xp.zeros((c, h, w, n), dtype=col.dtype)  # (C, H, W, N)
-    offsets = []  # (i, j, rows of col, cols of col, rows of img, cols of img)
     for i in range(kh):
         r0, r1 = _overlap(i * dh, sh, ph, h, oh)
         for j in range(kw):
             c0, c1 = _overlap(j * dw, sw, pw, w, ow)
             if r1 > r0 and c1 > c0:
-                offsets.append((i, j, slice(r0, r1), slice(c0, c1),
-                                _window(r0 * sh + i * dh - ph, sh, r1 - r0),
-                                _window(c0 * sw + j * dw - pw, sw, c1 - c0)))
-
-    def add_back(channels: range) -> None:
-        block = slice(channels.start, channels.stop)
-        for i, j, rows, cols, img_rows, img_cols in offsets:
-            img[block, img_rows, img_cols] += col[block, i, j, rows, cols]
-
-    parallel.for_blocks(add_back, c, _threads_for(col))
+                img[:, _window(r0 * sh + i * dh - ph, sh, r1 - r0),
+                    _window(c0 * sw + j * dw - pw, sw, c1 - c0)] += col[:, i, j, r0:r1, c0:c1]
     return img.transpose(3, 0, 1, 2)  # (N, C, H, W), a view of the batch-last buffer
-
-
-PARALLEL_MIN_SIZE = 1 << 18  # below ~1 MB of columns a second thread costs more than it saves
-
-
-def _threads_for(col: Any) -> int:
-    """Threads for im2col/col2im on ``col``: NumPy's arrays of at least PARALLEL_MIN_SIZE
-    values get the kernels' threads (CuPy runs on the GPU, small arrays are not worth it)."""
-    if type(col) is not numpy.ndarray or col.size < PARALLEL_MIN_SIZE:
-        return 1
-    return parallel.get_num_threads()
 
 
 def to_rows(a: Any) -> Any:

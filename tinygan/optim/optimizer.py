@@ -25,11 +25,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import numpy
-
 from tinygan import backend
 from tinygan.autograd.tensor import Tensor
-from tinygan.ops import parallel
 
 __all__ = ["Optimizer"]
 
@@ -116,7 +113,6 @@ class Optimizer:
         """
         loss = closure() if closure is not None else None
         for group in self.param_groups:
-            updates = []  # (parameter, gradient, state) of each parameter to update
             for p in group["params"]:
                 if p.grad is None:  # no gradient this step (unused or frozen): leave it alone
                     continue
@@ -129,11 +125,7 @@ class Optimizer:
                 if grad.shape != p.shape:
                     raise ValueError(f"{type(self).__name__}.step: a parameter of shape "
                                      f"{p.shape} has a grad of shape {grad.shape}")
-                updates.append((p, grad, self.state.setdefault(p, {})))
-            # Each parameter's update is independent of the others': on a large network they
-            # run side by side on the kernels' threads (ops/parallel.py), else one by one.
-            parallel.for_each(lambda u, group=group: self._update(*u, group), updates,
-                              [u[1].size for u in updates], _threads_for(updates))
+                self._update(p, grad, self.state.setdefault(p, {}), group)
         return loss
 
     def _update(self, p: Tensor, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
@@ -209,16 +201,3 @@ class Optimizer:
             lines.append(f"Parameter Group {k}")
             lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
         return "\n".join([*lines, ")"])
-
-
-PARALLEL_MIN_SIZE = 1 << 19  # values; below this a second thread costs more than it saves
-
-
-def _threads_for(updates: list[tuple[Any, Any, dict[str, Any]]]) -> int:
-    """Threads for one group's updates: NumPy arrays of PARALLEL_MIN_SIZE values or more in
-    all get the kernels' threads (CuPy runs on the GPU)."""
-    if not updates or type(updates[0][1]) is not numpy.ndarray:
-        return 1
-    if sum(u[1].size for u in updates) < PARALLEL_MIN_SIZE:
-        return 1
-    return parallel.get_num_threads()
