@@ -100,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.npz")
     train.add_argument("--device", default="cpu", help="cpu or cuda (CuPy)")
     train.add_argument("--checkpoint-every", type=positive, help="steps between checkpoints")
+    train.add_argument("--track-every", type=positive, metavar="STEPS", help="every STEPS "
+                       "steps, measure 2,000 samples (MNIST: the digit classifier's Fréchet "
+                       "distance, confidence, class balance; with --ema the raw G's too) into "
+                       "OUT/track.json, against the training's wall time (default: off)")
     train.add_argument("--threads", type=positive, help=threads)
     train.add_argument("--quiet", action="store_true", help="no progress bars")
     train.set_defaults(func=cmd_train)

@@ -19,16 +19,14 @@ import os
 import shutil
 import signal
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 import tinygan
 from tinygan import viz
 from tinygan.cli.common import CannotWrite, CLIError, blas_threads, device, load_checkpoint, restore
+from tinygan.cli.run_files import finished, prepare_out, quality_track, save_history, write_json
 from tinygan.evaluation.report import draw_samples, evaluate
 from tinygan.gan import models, recipes
 from tinygan.gan.training import NonFiniteLossError, TrainingInterrupted
@@ -36,7 +34,7 @@ from tinygan.gan.training import NonFiniteLossError, TrainingInterrupted
 __all__ = ["cmd_train"]
 
 RUN_KEYS = ("seed", "batch_size", "k", "generator_loss", "loss", "gp_weight", "ema",
-            "label_smoothing", "g_lr", "d_lr")
+            "label_smoothing", "g_lr", "d_lr", "track_every")
 # gan/recipes.py's switches, as the run's settings print them (None: not used)
 RECIPES = {"ema": "EMA of G, beta", "label_smoothing": "label smoothing", "g_lr": "G lr",
            "d_lr": "D lr"}
@@ -94,15 +92,6 @@ def cmd_train(args: argparse.Namespace) -> int:
         return 128 + signum
 
 
-def _prepare_out(out: Path) -> None:
-    """Create the output folder and prove it can be written, or say why not."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out):
-            pass
-    except OSError as exc:
-        raise CLIError(f"cannot write to the output folder {out} ({exc.strerror or exc}); "
-                       "choose another with --out DIR") from None
 
 
 def _resumed_run(args: argparse.Namespace, ckpt: Path, out: Path) -> dict[str, Any]:
@@ -118,8 +107,8 @@ def _resumed_run(args: argparse.Namespace, ckpt: Path, out: Path) -> dict[str, A
                        f"{out} --resume`, or pick another --out for {args.setup}")
     for key in RUN_KEYS:
         given = getattr(args, key)
-        if given is not None and given != run[key]:
-            was = "none" if run[key] is None else run[key]
+        if given is not None and given != run.get(key):
+            was = "none" if run.get(key) is None else run[key]
             raise CLIError(f"--{key.replace('_', '-')} {given} differs from the resumed run's "
                            f"{was}; a resumed run keeps its settings")
     if args.steps is not None and args.steps < state["step"]:
@@ -129,12 +118,6 @@ def _resumed_run(args: argparse.Namespace, ckpt: Path, out: Path) -> dict[str, A
     return state
 
 
-def _finished(out: Path, step: int) -> bool:
-    """Whether metrics.json holds the results of step ``step`` (the run needs nothing more)."""
-    try:
-        return json.loads((out / "metrics.json").read_text()).get("step") == step
-    except (OSError, ValueError, AttributeError):
-        return False
 
 
 def _data(setup: models.Setup, gan: Any, data_dir: str | None, seed: int) -> Any:
@@ -159,14 +142,6 @@ def _data(setup: models.Setup, gan: Any, data_dir: str | None, seed: int) -> Any
     return stream
 
 
-def _save_history(gan: Any, path: Path) -> None:
-    """history.npz, one array per term (``numpy.load(path)["loss_d"]``), written atomically."""
-    tmp = path.with_name(path.name + ".tmp.npz")
-    try:
-        np.savez(tmp, **gan.history)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _schedules_note(gan: Any, state: dict[str, Any], total: int) -> str | None:
@@ -186,7 +161,7 @@ def _schedules_note(gan: Any, state: dict[str, Any], total: int) -> str | None:
 
 def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
     name, ckpt = args.setup, out / "checkpoint.npz"
-    _prepare_out(out)
+    prepare_out(out)
     dev = device(args.device)
     state = _resumed_run(args, ckpt, out) if args.resume else None
     threads = blas_threads(name, args.threads)
@@ -199,7 +174,8 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
         run = {"setup": name, "seed": 0 if args.seed is None else args.seed, "k": args.k,
                "generator_loss": args.generator_loss or "non_saturating",
                "batch_size": args.batch_size, "steps": args.steps, "loss": args.loss or "gan",
-               "gp_weight": args.gp_weight, **{k: getattr(args, k) for k in RECIPES}}
+               "gp_weight": args.gp_weight, "track_every": args.track_every,
+               **{k: getattr(args, k) for k in RECIPES}}
         if run["gp_weight"] is not None and run["loss"] != "wgan-gp":
             raise CLIError(f"--gp-weight is the weight of WGAN-GP's gradient penalty; give it "
                            f"with --loss wgan-gp (the run's loss is {run['loss']})")
@@ -207,6 +183,10 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
         if given and name in models.SUPERRES_SETUPS:
             raise CLIError(f"{', '.join(given)}: the recipes of gan/recipes.py are for the GAN "
                            f"set-ups ({', '.join(models.SETUPS)}), not {name}")
+        if run["track_every"] is not None and name in models.SUPERRES_SETUPS:
+            raise CLIError(f"--track-every: the quality track is for the GAN set-ups "
+                           f"({', '.join(models.SETUPS)}); {name}'s own metrics are in "
+                           "metrics.json at the end of the run")
         tinygan.manual_seed(run["seed"])
         options = {k: run[k] for k in ("batch_size", "steps") if run[k] is not None}
         try:
@@ -221,7 +201,7 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
         run["gp_weight"] = gan.gp_weight if gan.loss == "wgan-gp" else None
     note = _schedules_note(gan, state, setup.steps) if state is not None else None
     run["batch_size"], run["steps"] = setup.batch_size, setup.steps
-    if state is not None and gan.global_step == run["steps"] and _finished(out, run["steps"]):
+    if state is not None and gan.global_step == run["steps"] and finished(out, run["steps"]):
         print(f"tinygan train {name}: the run in {out} already finished at step "
               f"{run['steps']}; its results are in {out / 'metrics.json'}, nothing to do (give "
               "a larger --steps to train further)")
@@ -232,9 +212,12 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
     saved = {"step": gan.global_step if state is not None else None,
              "seconds": float(run.get("train_seconds", 0.0))}
     start = time.perf_counter()
+    track = quality_track(setup, gan, run, lambda: saved["seconds"] + time.perf_counter() - start)
 
     def save() -> None:
         run["train_seconds"] = round(saved["seconds"] + time.perf_counter() - start, 2)
+        if track is not None:
+            run["track"], run["track_spent"] = track.points, round(track.spent, 3)
         try:
             tinygan.save({**gan.state_dict(), "run": run, "version": tinygan.__version__}, ckpt)
         except OSError as exc:
@@ -245,10 +228,13 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
         saved["step"] = gan.global_step
         stage.kept = f"the checkpoint of step {gan.global_step} is saved in {ckpt}"
         try:
-            _save_history(gan, out / "history.npz")
+            save_history(gan, out / "history.npz")
         except OSError as exc:
             raise CannotWrite(f"cannot write {out / 'history.npz'} ({exc.strerror or exc}); "
                               f"{stage.kept}") from None
+        if track is not None:
+            write_json(out / "track.json", {"setup": name, "run": {
+                k: run.get(k) for k in RUN_KEYS}, "points": track.points}, stage.kept)
 
     def picture(path: Path, draw: Any = None) -> None:
         path.parent.mkdir(exist_ok=True)
@@ -259,6 +245,8 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
                               f"{stage.kept}") from None
 
     def periodic(gan: Any, record: Any) -> None:
+        if track is not None:
+            track(gan, record)
         if gan.global_step % every == 0 and gan.global_step < run["steps"]:
             save()
             picture(out / "samples" / f"step_{gan.global_step:06d}.png")
@@ -293,6 +281,8 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
         stage.now = f"step {gan.global_step + 1}, at once (a second signal)"
         raise
     seconds = time.perf_counter() - start
+    if track is not None and (not track.points or track.points[-1]["step"] < gan.global_step):
+        track.measure()
     stage.now = "the final save"
     save()
     stage.now = "the final pictures"
@@ -314,6 +304,10 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
     print(f"done in {seconds:.1f} s: " + _summary(result))
     print(f"wrote {ckpt}, history.npz, metrics.json, losses.png, samples.png in {out}")
     return 0
+
+
+
+
 
 
 def _summary(result: dict[str, Any]) -> str:
