@@ -31,9 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -41,12 +39,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy
+from pretrained_weights import make_pretrained
 
 import tinygan
 from tinygan import metrics, models
-from tinygan.evaluation.classifier import predict
-from tinygan.evaluation.report import SAMPLE_SEED, evaluate
-from tinygan.gan.pretrained import WEIGHTS_FORMAT, metrics_path, pretrained_setup, weights_path
+from tinygan.evaluation.report import evaluate
 
 WEIGHTS = Path(tinygan.__file__).resolve().parent / "weights"
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,135 +147,17 @@ def notebook_03(out: Path, steps: int | None = None, seed: int = 0) -> None:
 # Notebooks 04 and 05: the pretrained MNIST generators of tinygan.pretrained
 # ----------------------------------------------------------------------------------------------
 #
-# Each is trained by the command line, ``tinygan train NAME --steps STEPS --seed 0 --out
-# runs/pretrained/NAME`` (the set-up's own architecture, optimiser and batch; the step count is
-# the only change to its defaults), so a run stopped half way continues with ``--resume`` from
-# its last checkpoint (running this script again does that) and ends, bit for bit, where an
-# uninterrupted run would. G's ``state_dict`` is then taken out of the checkpoint and written
-# (float32, G only) to ``tinygan/weights/NAME-generator.npz``; ``NAME-generator.json`` beside it
-# holds what was measured on the file as loaded back: the digit classifier on 10,000 samples
-# (Fréchet distance, classes covered, class balance, mean confidence; for the conditional GAN the
-# share read as the requested digit), Goodfellow et al.'s Parzen window, the training's steps and
-# wall time, and the load average of the machine while it trained (a shared machine's wall time
-# depends on it). MNIST comes from $TINYGAN_DATA, else tinygan's cache. With ``--steps`` (a quick
-# try) the runs go under OUT/runs and the measurement uses 500 samples and no Parzen window.
-
-PRETRAINED_STEPS = {
-    # twice its default: what notebook 04 trained live before it loaded weights
-    "mlp-mnist": 20_000,
-    # its default
-    "cgan-mnist": 10_000,
-    # its default (3.2 epochs)
-    "dcgan-mnist": 3_000,
-}
-
-
-def train_cli(name: str, steps: int, run_dir: Path, seed: int) -> dict[str, Any]:
-    """Run (or continue) ``tinygan train name`` to ``steps`` steps in ``run_dir``; returns this
-    invocation's record: the steps, the training's wall seconds (the command's own measure, in
-    its metrics.json), the command's with its final evaluation, the load averages before and
-    after (1, 5 and 15 minutes)."""
-    ckpt = run_dir / "checkpoint.npz"
-    done = int(tinygan.load(ckpt)["step"]) if ckpt.is_file() else 0
-    if done >= steps:
-        print(f"{name}: {ckpt} is already at step {done}; not training", flush=True)
-        return {"from_step": done, "to_step": done}
-    command = [sys.executable, "-m", "tinygan", "train", name, "--steps", str(steps), "--seed",
-               str(seed), "--out", str(run_dir), "--quiet"]
-    if done:
-        command.append("--resume")
-    print(f"{name}: tinygan {' '.join(command[3:])}", flush=True)
-    load_before = os.getloadavg()
-    start = time.perf_counter()
-    subprocess.run(command, check=True)
-    seconds = time.perf_counter() - start
-    trained = json.loads((run_dir / "metrics.json").read_text())["train_seconds"]
-    return {"from_step": done, "to_step": steps, "wall_seconds": round(trained, 1),
-            "command_seconds": round(seconds, 1),
-            "load_average_before": [round(v, 2) for v in load_before],
-            "load_average_after": [round(v, 2) for v in os.getloadavg()],
-            "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-
-
-def class_balance(counts: list[int]) -> dict[str, float]:
-    """How evenly samples spread over the 10 digits: the KL divergence of the class histogram
-    to the uniform one, and the rarest and commonest digit as a multiple of the fair share."""
-    share = numpy.asarray(counts, dtype=numpy.float64) / max(1, sum(counts))
-    nonzero = share[share > 0]
-    return {"kl_to_uniform": round(float(numpy.sum(nonzero * numpy.log(10 * nonzero))), 4),
-            "min_of_fair_share": round(float(10 * share.min()), 3),
-            "max_of_fair_share": round(float(10 * share.max()), 3)}
-
-
-def measure_pretrained(name: str, folder: Path, n: int, parzen: bool) -> dict[str, Any]:
-    """The metrics of the written weights, loaded back through tinygan.pretrained's loader."""
-    setup = pretrained_setup(name, device="cpu", folder=folder)
-    gan = setup.gan()
-    result = evaluate(setup, gan, n, parzen=parzen)
-    result.pop("step", None)
-    result["sample_seed"] = SAMPLE_SEED
-    result["class_balance"] = class_balance(result["classifier"]["class_counts"])
-    if setup.num_classes is not None:
-        asked = numpy.arange(n) % setup.num_classes
-        probs, _ = predict(gan.sample(n, labels=asked, seed=SAMPLE_SEED).numpy())
-        result["read_as_requested"] = round(float(numpy.mean(probs.argmax(1) == asked)), 4)
-        result["mean_probability_of_requested"] = round(
-            float(probs[numpy.arange(n), asked].mean()), 4)
-    return result
-
-
-def make_pretrained(name: str, out: Path, steps: int | None, seed: int) -> dict[str, Any]:
-    """Train ``name`` (``PRETRAINED_STEPS`` unless ``steps``), write NAME-generator.npz and
-    NAME-generator.json into ``out``; returns the metrics."""
-    quick = steps is not None
-    steps = steps or PRETRAINED_STEPS[name]
-    runs = out / "runs" if quick or out.resolve() != WEIGHTS else ROOT / "runs" / "pretrained"
-    run_dir = runs / name
-    run_dir.mkdir(parents=True, exist_ok=True)
-    log_path = run_dir / "training_log.json"
-    log = json.loads(log_path.read_text()) if log_path.is_file() else []
-    record = train_cli(name, steps, run_dir, seed)
-    if record["to_step"] > record["from_step"]:
-        log.append(record)
-        log_path.write_text(json.dumps(log, indent=1) + "\n")
-
-    state = tinygan.load(run_dir / "checkpoint.npz")
-    run = state["run"]
-    generator = {k: numpy.asarray(v, dtype=numpy.float32) for k, v in state["generator"].items()}
-    training = {"setup": name, "steps": int(state["step"]), "seed": int(run["seed"]),
-                "batch_size": int(run["batch_size"]), "k": int(run["k"]),
-                "generator_loss": run["generator_loss"],
-                "command": f"tinygan train {name} --steps {state['step']} --seed {run['seed']}",
-                "tinygan_version": tinygan.__version__}
-    path = weights_path(name, out)
-    tinygan.save({"format": WEIGHTS_FORMAT, "setup": name, "state_dict": generator,
-                  "training": training}, path)
-    training["epochs"] = round(training["steps"] * training["batch_size"] / 60_000, 2)
-    training["wall_seconds"] = round(sum(r["wall_seconds"] for r in log), 1)
-    training["runs"] = log
-    training["machine"] = (f"{platform.machine()}, {os.cpu_count()} cores, "
-                           f"{platform.python_implementation()} {platform.python_version()}, "
-                           f"numpy {numpy.__version__}")
-    start = time.perf_counter()
-    evaluation = measure_pretrained(name, out, 500 if quick else 10_000, parzen=not quick)
-    evaluation["seconds"] = round(time.perf_counter() - start, 1)
-    metrics = {"setup": name, "weights": path.name, "weights_bytes": path.stat().st_size,
-               "training": training, "evaluation": evaluation}
-    metrics_path(name, out).write_text(json.dumps(metrics, indent=1) + "\n")
-    c = evaluation["classifier"]
-    print(f"{name}: wrote {path} ({path.stat().st_size / 1e6:.1f} MB), {training['steps']} "
-          f"steps: {c['classes_covered']}/10 digits, Frechet {c['frechet_distance']:.1f}, "
-          f"{evaluation['class_balance']}", flush=True)
-    return metrics
+# They are made by scripts/pretrained_weights.py (its docstring says how): trained by the command
+# line with fixed seeds and recipes, resumable, measured as loaded back.
 
 
 def notebook_04(out: Path, steps: int | None = None, seed: int = 0) -> None:
-    """Notebook 04's generator: mlp-mnist, Goodfellow et al.'s MLP GAN, 20,000 steps."""
+    """Notebook 04's generator: mlp-mnist, Goodfellow et al.'s MLP GAN."""
     make_pretrained("mlp-mnist", out, steps, seed)
 
 
 def notebook_05(out: Path, steps: int | None = None, seed: int = 0) -> None:
-    """Notebook 05's generators: cgan-mnist (10,000 steps) and dcgan-mnist (3,000 steps)."""
+    """Notebook 05's generators: cgan-mnist and dcgan-mnist."""
     make_pretrained("cgan-mnist", out, steps, seed)
     make_pretrained("dcgan-mnist", out, steps, seed)
 

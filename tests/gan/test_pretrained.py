@@ -180,8 +180,9 @@ def test_the_files_are_in_a_built_wheel(tmp_path):
 
 @pytest.mark.slow
 def test_the_script_that_makes_them_runs(tmp_path, monkeypatch):
-    """scripts/make_notebook_weights.py 04 --steps 3: a seeded `tinygan train` run, its G
-    written in the shipped format with its metrics, loadable by the same loader."""
+    """scripts/make_notebook_weights.py 04 --steps 3 (scripts/pretrained_weights.py): a seeded
+    `tinygan train` run, its G written in the shipped format with its metrics, loadable by the
+    same loader."""
     import os  # noqa: PLC0415
 
     folder = Path(os.environ.get("TINYGAN_DATA") or ROOT.parent / "shared" / "mnist")
@@ -199,3 +200,44 @@ def test_the_script_that_makes_them_runs(tmp_path, monkeypatch):
     G = pretrained_setup("mlp-mnist", folder=tmp_path).generator
     assert G.training_info["command"] == "tinygan train mlp-mnist --steps 3 --seed 0"
     assert draw(G, 4).shape == (4, 1, 28, 28)
+
+
+@pytest.mark.slow
+def test_an_ema_run_ships_the_average_with_its_track_and_resumes(tmp_path, monkeypatch):
+    """A run with --ema ships the moving average (what the run samples from), records the
+    recipe in the command, the quality track and the nearest-neighbour distances; continuing
+    it adds a log record whose wall time is that invocation's own."""
+    import os  # noqa: PLC0415
+
+    folder = Path(os.environ.get("TINYGAN_DATA") or ROOT.parent / "shared" / "mnist")
+    if not (folder / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"the MNIST files are not in {folder} (set TINYGAN_DATA)")
+    monkeypatch.setenv("TINYGAN_DATA", str(folder))
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import pretrained_weights  # noqa: PLC0415
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    monkeypatch.setitem(pretrained_weights.PRETRAINED_RUNS, "mlp-mnist",
+                        {"steps": 10_000, "flags": ["--ema", "0.9"], "track_every": 2})
+    for steps in (4, 6):
+        assert pretrained_weights.main(["mlp-mnist", "--steps", str(steps), "--out",
+                                        str(tmp_path)]) == 0
+    ckpt = tinygan.load(tmp_path / "runs" / "mlp-mnist" / "checkpoint.npz")
+    shipped = tinygan.load(weights_path("mlp-mnist", tmp_path))["state_dict"]
+    for key, value in ckpt["ema"]["averaged"].items():
+        np.testing.assert_array_equal(shipped[key], value, err_msg=key)
+    assert any(not np.array_equal(shipped[k], v) for k, v in ckpt["generator"].items())
+    metrics = json.loads(metrics_path("mlp-mnist", tmp_path).read_text())
+    training = metrics["training"]
+    assert training["command"] == "tinygan train mlp-mnist --steps 6 --seed 0 --ema 0.9"
+    assert training["recipes"] == {"ema": 0.9}
+    assert training["weights_of"] == "the moving average of G"
+    assert [p["step"] for p in training["track"]] == [0, 2, 4, 6]
+    assert "raw" in training["track"][-1]
+    runs = training["runs"]
+    assert [(r["from_step"], r["to_step"]) for r in runs] == [(0, 4), (4, 6)]
+    assert training["wall_seconds"] == pytest.approx(ckpt["run"]["train_seconds"], abs=0.2)
+    nn_report = metrics["evaluation"]["nearest_neighbour"]
+    assert nn_report["n_samples"] == 500 and nn_report["n_train"] == 60_000
+    assert nn_report["samples_median"] > 0
