@@ -1,0 +1,60 @@
+"""scripts/recipe_curves.py: one seeded run per recipe, the quality tracks collected in one file."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _script():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import recipe_curves  # noqa: PLC0415
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    return recipe_curves
+
+
+def test_variant_flags_read_as_the_run_records_them():
+    curves = _script()
+    assert curves._recipes(curves.VARIANTS["ttur"]) == {"ema": 0.999, "g_lr": 1e-4, "d_lr": 4e-4}
+    assert set(curves.VARIANTS) == {"plain", "label-smoothing", "ttur"}
+    assert all(flags[:2] == ["--ema", "0.999"] for flags in curves.VARIANTS.values())
+
+
+@pytest.mark.slow
+def test_a_quick_try_trains_collects_and_resumes(tmp_path, monkeypatch, capsys):
+    folder = Path(os.environ.get("TINYGAN_DATA") or ROOT.parent / "shared" / "mnist")
+    if not (folder / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"the MNIST files are not in {folder} (set TINYGAN_DATA)")
+    monkeypatch.setenv("TINYGAN_DATA", str(folder))
+    curves = _script()
+    monkeypatch.setitem(curves.CURVES, "mlp-mnist", {"steps": 40_000, "track_every": 2})
+    argv = ["mlp-mnist", "--steps", "4", "--variants", "ttur", "--out", str(tmp_path)]
+    assert curves.main(argv) == 0
+    data = json.loads(curves.curves_path("mlp-mnist", tmp_path).read_text())
+    assert list(data["variants"]) == ["ttur"] and data["steps"] == 4
+    ttur = data["variants"]["ttur"]
+    assert [p["step"] for p in ttur["points"]] == [0, 2, 4] and "raw" in ttur["points"][-1]
+    assert ttur["command"] == ("tinygan train mlp-mnist --steps 4 --seed 0 --ema 0.999 "
+                               "--g-lr 1e-4 --d-lr 4e-4")
+    assert len(ttur["runs"]) == 1
+    capsys.readouterr()
+    assert curves.main(argv) == 0  # done already: nothing trained, nothing logged again
+    assert "tinygan train" not in capsys.readouterr().out
+    data = json.loads(curves.curves_path("mlp-mnist", tmp_path).read_text())
+    assert len(data["variants"]["ttur"]["runs"]) == 1
+
+
+def test_bad_arguments_are_refused(tmp_path, capsys):
+    curves = _script()
+    assert curves.main(["mlp-mnist", "--out", str(tmp_path / "absent")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert curves.main(["mlp-mnist", "--steps", "0", "--out", str(tmp_path)]) == 2
+    assert "--steps must be at least 1, got 0" in capsys.readouterr().err
