@@ -56,8 +56,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PRETRAINED_RUNS: dict[str, dict[str, Any]] = {
     # steps, the recipe flags of tinygan train, and how often the quality track measures
     "mlp-mnist": {"steps": 20_000, "flags": [], "track_every": 2_000},
-    "cgan-mnist": {"steps": 10_000, "flags": [], "track_every": 2_000},
-    "dcgan-mnist": {"steps": 20_000, "flags": ["--ema", "0.999"], "track_every": 1_000},
+    "cgan-mnist": {"steps": 30_000, "flags": ["--ema", "0.999"], "track_every": 2_000},
+    "dcgan-mnist": {"steps": 20_000, "flags": ["--ema", "0.999", "--pack", "2"],
+                    "track_every": 1_000},
 }
 
 

@@ -16,13 +16,11 @@ without the average:
 * ``ttur``: two time-scale learning rates, G 1e-4 and D 4e-4 (Heusel et al. 2017).
 
 Runs go to ``runs/curves/SETUP/VARIANT`` and continue with ``--resume`` when the script is run
-again. Then every variant's points are collected into ``tinygan/weights/curves-SETUP.json``
-(package data: the lesson on recipes, notebook 09, draws its curves from it), with each run's
-command, wall time and the load average it ran under (on a shared machine the seconds depend
-on it; the steps do not). A variant whose settings are those of the shipped pretrained run
-(``scripts/pretrained_weights.py``) and whose run folder is absent is taken from that run's
-track up to the curve's steps: with the same seed and settings the two runs are the same run up
-to there (a resumed or longer run repeats a shorter one bit for bit).
+again; a run folder trained further with the same settings gives its points up to the curve's
+steps (no set-up here has a schedule that depends on the run's length). Then every variant's
+points are collected into ``tinygan/weights/curves-SETUP.json`` (package data: the lesson on
+recipes, notebook 09, draws its curves from it), with each run's command and the load average
+it ran under (on a shared machine the seconds depend on it; the steps do not).
 """
 
 from __future__ import annotations
@@ -48,7 +46,7 @@ VARIANTS: dict[str, list[str]] = {
     "ttur": [*EMA, "--g-lr", "1e-4", "--d-lr", "4e-4"],
 }
 CURVES: dict[str, dict[str, int]] = {  # steps of each run, steps between track points
-    "mlp-mnist": {"steps": 40_000, "track_every": 2_000},
+    "mlp-mnist": {"steps": 30_000, "track_every": 2_000},
     "dcgan-mnist": {"steps": 6_000, "track_every": 1_000},
 }
 
@@ -64,7 +62,7 @@ def run_variant(name: str, variant: str, steps: int, track_every: int, run_dir: 
     was already done."""
     ckpt = run_dir / "checkpoint.npz"
     if ckpt.is_file() and int(tinygan.load(ckpt)["step"]) >= steps:
-        return None
+        return None  # done (a longer run of the same settings holds this one)
     command = [sys.executable, "-m", "tinygan", "train", name, "--steps", str(steps), "--seed",
                str(seed), *VARIANTS[variant], "--track-every", str(min(track_every, steps)),
                "--out", str(run_dir), "--quiet"]
@@ -81,42 +79,19 @@ def run_variant(name: str, variant: str, steps: int, track_every: int, run_dir: 
             "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 
-def _recipes(flags: list[str]) -> dict[str, float]:
-    """``["--ema", "0.999", "--g-lr", "1e-4"]`` as a run records it: ``{"ema": 0.999, "g_lr":
-    0.0001}``."""
-    pairs = zip(flags[::2], flags[1::2])
-    return {flag[2:].replace("-", "_"): float(value) for flag, value in pairs}
-
-
-def _from_pretrained(name: str, variant: str, steps: int) -> dict[str, Any] | None:
-    """The variant's track from the shipped pretrained run, if that run has its settings."""
-    path = WEIGHTS / f"{name}-generator.json"
-    if not path.is_file():
-        return None
-    training = json.loads(path.read_text())["training"]
-    points = [p for p in training.get("track", []) if p["step"] <= steps]
-    if (training.get("recipes") != _recipes(VARIANTS[variant]) or not points
-            or points[-1]["step"] < steps):
-        return None
-    return {"command": f"{training['command']} (the shipped pretrained run, to step {steps})",
-            "points": points, "runs": training.get("runs", [])}
-
-
 def collect(name: str, out: Path, runs: Path, steps: int) -> dict[str, Any]:
     """Every variant's track in one file, ``curves-NAME.json`` in ``out``."""
     variants = {}
     for variant in VARIANTS:
         track = runs / variant / "track.json"
-        if track.is_file():
+        if track.is_file() and json.loads(track.read_text())["points"][-1]["step"] >= steps:
             data = json.loads(track.read_text())
             log = runs / variant / "curve_log.json"
             variants[variant] = {
                 "command": f"tinygan train {name} --steps {steps} --seed {data['run']['seed']} "
                            + " ".join(VARIANTS[variant]),
-                "points": data["points"],
+                "points": [p for p in data["points"] if p["step"] <= steps],
                 "runs": json.loads(log.read_text()) if log.is_file() else []}
-        elif (shipped := _from_pretrained(name, variant, steps)) is not None:
-            variants[variant] = shipped
     result = {"setup": name, "steps": steps, "flags": VARIANTS, "variants": variants,
               "what": "each point: the digit classifier on 2,000 samples (noise seed 1) of the "
                       "moving average of G (beta 0.999); 'raw': the same for the raw G; "

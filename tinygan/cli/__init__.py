@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.npz")
     train.add_argument("--device", default="cpu", help="cpu or cuda (CuPy)")
     train.add_argument("--checkpoint-every", type=positive, help="steps between checkpoints")
+    train.add_argument("--pack", type=positive, metavar="M", help="D judges packs of M "
+                       "samples (PacGAN; ring2d, grid2d, mlp-mnist, dcgan-mnist; default: the "
+                       "set-up's, 4 for ring2d, grid2d, else 1)")
     train.add_argument("--track-every", type=positive, metavar="STEPS", help="every STEPS "
                        "steps, measure 2,000 samples (MNIST: the digit classifier's Fréchet "
                        "distance, confidence, class balance; with --ema the raw G's too) into "

@@ -162,8 +162,9 @@ def restore(state: dict[str, Any], path: Path, dev: backend.Device,
     if run["setup"] not in models.SETUPS and run["setup"] not in models.SUPERRES_SETUPS:
         raise CLIError(f"{path} is a checkpoint of an unknown set-up {run['setup']!r}")
     try:
+        packed = {"pack": run["pack"]} if run.get("pack") is not None else {}
         setup = models.build(run["setup"], device=dev, batch_size=run["batch_size"],
-                             steps=steps or run["steps"], loss=run["loss"])
+                             steps=steps or run["steps"], loss=run["loss"], **packed)
         recipes.set_learning_rates(setup, run["g_lr"], run["d_lr"])
         gan = setup.gan(k=run["k"], generator_loss=run["generator_loss"], loss=run["loss"],
                         gp_weight=run["gp_weight"])

@@ -34,7 +34,7 @@ from tinygan.gan.training import NonFiniteLossError, TrainingInterrupted
 __all__ = ["cmd_train"]
 
 RUN_KEYS = ("seed", "batch_size", "k", "generator_loss", "loss", "gp_weight", "ema",
-            "label_smoothing", "g_lr", "d_lr", "track_every")
+            "label_smoothing", "g_lr", "d_lr", "track_every", "pack")
 # gan/recipes.py's switches, as the run's settings print them (None: not used)
 RECIPES = {"ema": "EMA of G, beta", "label_smoothing": "label smoothing", "g_lr": "G lr",
            "d_lr": "D lr"}
@@ -174,7 +174,7 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
         run = {"setup": name, "seed": 0 if args.seed is None else args.seed, "k": args.k,
                "generator_loss": args.generator_loss or "non_saturating",
                "batch_size": args.batch_size, "steps": args.steps, "loss": args.loss or "gan",
-               "gp_weight": args.gp_weight, "track_every": args.track_every,
+               "gp_weight": args.gp_weight, "track_every": args.track_every, "pack": args.pack,
                **{k: getattr(args, k) for k in RECIPES}}
         if run["gp_weight"] is not None and run["loss"] != "wgan-gp":
             raise CLIError(f"--gp-weight is the weight of WGAN-GP's gradient penalty; give it "
@@ -187,8 +187,11 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
             raise CLIError(f"--track-every: the quality track is for the GAN set-ups "
                            f"({', '.join(models.SETUPS)}); {name}'s own metrics are in "
                            "metrics.json at the end of the run")
+        if run["pack"] is not None and name not in models.PACKED_SETUPS:
+            raise CLIError(f"--pack: {name}'s D has no packing; the set-ups that pack are "
+                           f"{', '.join(models.PACKED_SETUPS)}")
         tinygan.manual_seed(run["seed"])
-        options = {k: run[k] for k in ("batch_size", "steps") if run[k] is not None}
+        options = {k: run[k] for k in ("batch_size", "steps", "pack") if run[k] is not None}
         try:
             setup = models.build(name, device=dev, loss=run["loss"], **options)
             recipes.set_learning_rates(setup, run["g_lr"], run["d_lr"])

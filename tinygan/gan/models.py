@@ -139,6 +139,7 @@ def _adams(g: nn.Module, d: nn.Module, lr: float, betas: tuple[float, float]) ->
 WGAN_GP = {"k": 5, "lr": 1e-4, "betas": (0.5, 0.9), "gp_weight": 10.0}
 WGAN_TOY = {**WGAN_GP, "lr": 1e-3, "gp_weight": 1.0}
 WGAN_SETUPS = ("ring2d", "grid2d", "mlp-mnist", "dcgan-mnist")
+PACKED_SETUPS = ("ring2d", "grid2d", "mlp-mnist", "dcgan-mnist")  # those with a pack= option
 WGAN_TOY_STEPS = 20000
 
 
@@ -159,6 +160,7 @@ def _toy(name: str, target: Any, latent_dim: int, g_sizes: list[int], d_sizes: l
     wgan = loss == "wgan-gp"  # its defaults: no packing, batch 256 (Gulrajani et al.'s toys)
     pack = (1 if wgan else 4) if pack is None else pack
     batch_size = (256 if wgan else 512) if batch_size is None else batch_size
+    _packed(pack, "gan", batch_size)  # checked as the MNIST set-ups' (the toys' WGAN may pack)
     steps = (WGAN_TOY_STEPS if wgan else 24000) if steps is None else steps
     hidden = nn.ReLU if wgan else leaky
     g = mlp([latent_dim, *g_sizes], hidden, device=device)
@@ -212,28 +214,49 @@ def grid2d(device: Any = None, lr: float | None = None, betas: Any = None,
                 batch_size, steps, device, pack=pack, g_lr_decay=g_lr_decay, loss=loss)
 
 
+def _packed(pack: int, loss: str, batch_size: int) -> int:
+    """The pack size m of D's input (1: one sample), checked against the loss and the batch."""
+    if isinstance(pack, bool) or not isinstance(pack, int) or pack < 1:
+        raise ValueError(f"pack must be a whole number of samples >= 1, got {pack!r}")
+    if batch_size % pack:
+        raise ValueError(f"pack={pack}: a batch of {batch_size} samples does not split into "
+                         f"packs of {pack}; choose a batch size divisible by {pack}")
+    if pack > 1 and loss == "wgan-gp":
+        raise ValueError(f"pack={pack}: WGAN-GP's critic judges single samples (its penalty is "
+                         "per sample); use pack=1 with loss='wgan-gp'")
+    return pack
+
+
 def mlp_mnist(device: Any = None, lr: float | None = None, betas: Any = None,
-              batch_size: int = 128, steps: int = 10000, loss: str = "gan") -> Setup:
+              batch_size: int = 128, steps: int = 10000, loss: str = "gan",
+              pack: int = 1) -> Setup:
     """The MLP GAN on MNIST: G z in R^64 -> 256 -> 512 -> 784 (Tanh), D 784 -> 512 -> 256 -> 1,
     LeakyReLU(0.2); batch 128; Adam lr 2e-4, betas (0.5, 0.999); with ``loss="wgan-gp"``
-    k = 5, lr 1e-4, betas (0.5, 0.9), lambda = 10."""
+    k = 5, lr 1e-4, betas (0.5, 0.9), lambda = 10. ``pack=m``: D judges packs of m images
+    (``Pack``, PacGAN), its first layer 784 m -> 512."""
     lr, betas, k, gp_weight = _hyper(loss, lr, betas, 2e-4)
+    pack = _packed(pack, loss, batch_size)
     g = mlp([64, 256, 512, 784], leaky, nn.Tanh(), device)
     g.append(nn.Unflatten(1, (1, 28, 28)))
-    d = nn.Sequential(nn.Flatten(), *mlp([784, 512, 256, 1], leaky, device=device))
+    d = nn.Sequential(nn.Flatten(), *([Pack(pack)] if pack > 1 else []),
+                      *mlp([784 * pack, 512, 256, 1], leaky, device=device))
     return Setup("mlp-mnist", g, d, *_adams(g, d, lr, betas), 64, batch_size, steps, "mnist",
                  loss=loss, k=k, gp_weight=gp_weight)
 
 
 def dcgan_mnist(device: Any = None, lr: float | None = None, betas: Any = None,
-                batch_size: int = 64, steps: int = 3000, loss: str = "gan") -> Setup:
+                batch_size: int = 64, steps: int = 3000, loss: str = "gan",
+                pack: int = 1) -> Setup:
     """DCGAN (Radford et al. 2016) sized for 28x28 MNIST, with ``dcgan_init``; batch 64, Adam
     lr 2e-4, betas (0.5, 0.999). Convolutions are (in, out, kernel 4, stride 2, padding 1):
     G z in R^100 -> 128x7x7 (Linear, BatchNorm1d, ReLU) -> ConvTranspose2d -> 64x14x14
     (BatchNorm2d, ReLU) -> ConvTranspose2d -> 1x28x28 (Tanh); D mirrors it with Conv2d and
     LeakyReLU(0.2), BatchNorm2d on the second, then Linear(6272, 1) to a logit. With
-    ``loss="wgan-gp"``: D has no BatchNorm2d, k = 5, Adam lr 1e-4, betas (0.5, 0.9)."""
+    ``loss="wgan-gp"``: D has no BatchNorm2d, k = 5, Adam lr 1e-4, betas (0.5, 0.9).
+    ``pack=m``: D judges packs of m images stacked as channels (``Pack``, PacGAN), its first
+    convolution m -> 64."""
     lr, betas, k, gp_weight = _hyper(loss, lr, betas, 2e-4)
+    pack = _packed(pack, loss, batch_size)
     norm = [] if loss == "wgan-gp" else [nn.BatchNorm2d(128, device=device)]
     g = nn.Sequential(
         nn.Linear(100, 128 * 7 * 7, device=device), nn.BatchNorm1d(128 * 7 * 7, device=device),
@@ -243,7 +266,8 @@ def dcgan_mnist(device: Any = None, lr: float | None = None, betas: Any = None,
         nn.ConvTranspose2d(64, 1, 4, 2, 1, device=device), nn.Tanh(),
     )
     d = nn.Sequential(
-        nn.Conv2d(1, 64, 4, 2, 1, device=device), nn.LeakyReLU(0.2),
+        *([Pack(pack)] if pack > 1 else []),
+        nn.Conv2d(pack, 64, 4, 2, 1, device=device), nn.LeakyReLU(0.2),
         nn.Conv2d(64, 128, 4, 2, 1, device=device), *norm, nn.LeakyReLU(0.2),
         nn.Flatten(), nn.Linear(128 * 7 * 7, 1, device=device),
     )

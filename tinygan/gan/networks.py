@@ -40,9 +40,12 @@ class Pack(nn.Module):
     """PacGAN's packing (Lin, Khetan, Fanti and Oh, 2018): D judges ``m`` samples at once.
 
     (N, d) -> (N/m, m*d): m consecutive samples, all real or all fake, become one input of D, so
-    D sees how varied a handful of samples is. A generator that puts everything on a few modes
-    makes packs that look alike, which a single-sample D cannot notice but a packed D can: the
-    cheapest cure for mode collapse. Eq. 1-5 are unchanged; their means run over packs.
+    D sees how varied a handful of samples is. Images pack along their channels, (N, C, H, W) ->
+    (N/m, m*C, H, W): the m images side by side as the channels of one input, for a D that
+    starts with a convolution (a flattened pack is the same numbers in the same order). A
+    generator that puts everything on a few modes makes packs that look alike, which a
+    single-sample D cannot notice but a packed D can: the cheapest cure for mode collapse.
+    Eq. 1-5 are unchanged; their means run over packs.
     """
 
     def __init__(self, m: int) -> None:
@@ -53,7 +56,7 @@ class Pack(nn.Module):
         if len(x) % self.m:
             raise ValueError(f"Pack({self.m}): a batch of {len(x)} samples does not split into "
                              f"packs of {self.m}; use a batch size divisible by {self.m}")
-        return x.reshape(len(x) // self.m, self.m * x.shape[1])
+        return x.reshape(len(x) // self.m, self.m * x.shape[1], *x.shape[2:])
 
     def extra_repr(self) -> str:
         return f"m={self.m}"
