@@ -11,7 +11,9 @@ variant keeps a moving average of G (``--ema 0.999``), and the track measures th
 it at every point; the average does not change training, so each run gives two curves, with and
 without the average:
 
-* ``plain``: the set-up's defaults (Eq. 1 for D, Eq. 5 for G, one learning rate);
+* ``plain``: the set-up's defaults (Eq. 1 for D, Eq. 5 for G, one learning rate, D judging
+  one image at a time);
+* ``pack-2``: PacGAN's packing, D judging pairs of images (``--pack 2``);
 * ``label-smoothing``: one-sided label smoothing, D's target for real images 0.9;
 * ``ttur``: two time-scale learning rates, G 1e-4 and D 4e-4 (Heusel et al. 2017).
 
@@ -41,9 +43,10 @@ WEIGHTS = Path(tinygan.__file__).resolve().parent / "weights"
 
 EMA = ["--ema", "0.999"]
 VARIANTS: dict[str, list[str]] = {
-    "plain": EMA,
-    "label-smoothing": [*EMA, "--label-smoothing", "0.1"],
-    "ttur": [*EMA, "--g-lr", "1e-4", "--d-lr", "4e-4"],
+    "plain": [*EMA, "--pack", "1"],
+    "pack-2": [*EMA, "--pack", "2"],
+    "label-smoothing": [*EMA, "--pack", "1", "--label-smoothing", "0.1"],
+    "ttur": [*EMA, "--pack", "1", "--g-lr", "1e-4", "--d-lr", "4e-4"],
 }
 CURVES: dict[str, dict[str, int]] = {  # steps of each run, steps between track points
     "mlp-mnist": {"steps": 30_000, "track_every": 2_000},

@@ -68,3 +68,21 @@ def test_the_command_line_records_the_pack_and_a_resumed_run_keeps_it(tmp_path, 
     assert "--pack 4 differs from the resumed run's 2" in capsys.readouterr().err
     assert cli.main(["train", "cgan-mnist", "--pack", "2", "--out", str(tmp_path / "c")]) == 2
     assert "cgan-mnist's D has no packing" in capsys.readouterr().err
+
+
+def test_the_default_mlp_run_takes_its_recipe_and_flags_turn_each_part_off(tmp_path):
+    data = _mnist(tmp_path)
+
+    def run(*flags):
+        out = tmp_path / "-".join(flags or ("default",))
+        assert cli.main(["train", "mlp-mnist", "--data", data, "--out", str(out), "--quiet",
+                         "--steps", "2", *flags]) == 0
+        return tinygan.load(out / "checkpoint.npz")
+
+    default = run()
+    assert (default["run"]["pack"], default["run"]["ema"]) == (2, 0.999)
+    assert default["ema"]["beta"] == 0.999 and "2.weight" in default["discriminator"]
+    plain = run("--ema", "0", "--pack", "1")
+    assert (plain["run"]["pack"], plain["run"]["ema"]) == (1, None) and not plain.get("ema")
+    wgan = run("--loss", "wgan-gp")
+    assert wgan["run"]["pack"] is None and wgan["run"]["ema"] is None

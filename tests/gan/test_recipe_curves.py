@@ -23,7 +23,7 @@ def _script():
 
 def test_every_variant_keeps_the_average_so_each_run_gives_both_curves():
     curves = _script()
-    assert set(curves.VARIANTS) == {"plain", "label-smoothing", "ttur"}
+    assert set(curves.VARIANTS) == {"plain", "pack-2", "label-smoothing", "ttur"}
     assert all(flags[:2] == ["--ema", "0.999"] for flags in curves.VARIANTS.values())
 
 
@@ -42,7 +42,7 @@ def test_a_quick_try_trains_collects_and_resumes(tmp_path, monkeypatch, capsys):
     ttur = data["variants"]["ttur"]
     assert [p["step"] for p in ttur["points"]] == [0, 2, 4] and "raw" in ttur["points"][-1]
     assert ttur["command"] == ("tinygan train mlp-mnist --steps 4 --seed 0 --ema 0.999 "
-                               "--g-lr 1e-4 --d-lr 4e-4")
+                               "--pack 1 --g-lr 1e-4 --d-lr 4e-4")
     assert len(ttur["runs"]) == 1
     capsys.readouterr()
     assert curves.main(argv) == 0  # done already: nothing trained, nothing logged again

@@ -190,6 +190,9 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
         if run["pack"] is not None and name not in models.PACKED_SETUPS:
             raise CLIError(f"--pack: {name}'s D has no packing; the set-ups that pack are "
                            f"{', '.join(models.PACKED_SETUPS)}")
+        for key, value in recipes.default_run(name, run["loss"]).items():
+            run[key] = value if run[key] is None else run[key]  # a flag given wins
+        run["ema"] = run["ema"] or None  # --ema 0: no average
         tinygan.manual_seed(run["seed"])
         options = {k: run[k] for k in ("batch_size", "steps", "pack") if run[k] is not None}
         try:
@@ -260,6 +263,7 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
     penalty = f" (gradient penalty weight {gan.gp_weight:g})" if gan.loss == "wgan-gp" else ""
     penalty += "".join(f", {what} {run[key]:g}" for key, what in RECIPES.items()
                        if run.get(key) is not None)
+    penalty += f", D judges packs of {run['pack']}" if (run.get("pack") or 1) > 1 else ""
     print(f"tinygan train {name}: {plan}, batch {setup.batch_size}, loss {gan.loss}{penalty}, "
           f"k={gan.k}, generator loss {gan.generator_loss}, seed {run['seed']}, device {dev.name}; "
           f"{threads}; writing to {out}")

@@ -18,8 +18,11 @@
   learning rate: ``set_learning_rates(setup, g_lr=1e-4, d_lr=4e-4)`` on a set-up of
   ``models.build``, ``tinygan train --g-lr 1e-4 --d-lr 4e-4``.
 
-No reference set-up turns any of them on. docs/setups.md ("Recipes") gives what has been
-measured of their effect, and on which set-ups.
+``setup.gan()`` turns none of them on: the set-ups of ``tinygan.models`` are the textbook GANs.
+The *default runs* of the command line are another matter: ``tinygan train NAME`` takes the
+best recipe measured for its budget, ``DEFAULT_RUNS[NAME]`` (steps, PacGAN's packing, the
+moving average), each overridden by its flag (``--ema 0`` and ``--pack 1`` for the plain GAN).
+docs/setups.md ("Recipes") gives what has been measured of each, and on which set-ups.
 """
 
 from __future__ import annotations
@@ -32,8 +35,26 @@ from typing import Any
 
 from tinygan.nn.module import Module
 
-__all__ = ["EMA", "check_label_smoothing", "raw_generator", "set_learning_rates",
-           "with_recipes"]
+__all__ = ["DEFAULT_RUNS", "EMA", "check_label_smoothing", "default_run", "raw_generator",
+           "set_learning_rates", "with_recipes"]
+
+DEFAULT_RUNS: dict[str, dict[str, Any]] = {
+    # what `tinygan train NAME` uses beyond the set-up's own defaults (with loss "gan"); the
+    # measurements behind each are in docs/setups.md ("The default runs")
+    "mlp-mnist": {"steps": 20_000, "pack": 2, "ema": 0.999},
+}
+
+
+def default_run(name: str, loss: str = "gan") -> dict[str, Any]:
+    """The options ``tinygan train name`` adds to the set-up's defaults (``DEFAULT_RUNS``);
+    none for ``loss="wgan-gp"``, whose runs keep the paper's settings.
+
+    >>> default_run("mlp-mnist")
+    {'steps': 20000, 'pack': 2, 'ema': 0.999}
+    >>> default_run("mlp-mnist", loss="wgan-gp"), default_run("gauss1d")
+    ({}, {})
+    """
+    return dict(DEFAULT_RUNS.get(name, {})) if loss == "gan" else {}
 
 
 class EMA:
