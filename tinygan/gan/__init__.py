@@ -10,11 +10,13 @@ Read in this order:
 * ``conditional.py``: ``ConditionalGAN``, the labels given to both players;
 * ``training.py``: the loop around a step (progress, callbacks, Ctrl-C, the NaN stop);
 * ``checkpoint.py``: what a GAN's checkpoint holds, restored all or nothing;
-* ``recipes.py``: switches beside Algorithm 1, all off by default: a moving average of G's
-  weights for sampling (EMA), one-sided label smoothing, two time-scale learning rates;
+* ``recipes.py``: switches beside Algorithm 1, all off in ``setup.gan()``: a moving average of
+  G's weights for sampling (EMA), one-sided label smoothing, two time-scale learning rates; and
+  ``DEFAULT_RUNS``, the recipe ``tinygan train`` adds for a set-up's default run;
 * ``models.py``: the reference set-ups (gauss1d, ring2d, grid2d, mlp-mnist, dcgan-mnist,
   cgan-mnist) with their documented choices, built from ``networks.py`` (MLPs, PacGAN's
-  ``Pack``, DCGAN's initialisation, the conditional networks);
+  ``Pack``, DCGAN's initialisation, the conditional networks); each is a ``Setup``
+  (``setup.py``);
 * ``superres.py``, ``superres_networks.py``, ``superres_setups.py``: the super-resolution GAN
   (SRResNet and SRGAN on MNIST digits upscaled x4);
 * ``pretrained.py``: ``tinygan.pretrained(name)``, the shipped MNIST generators.
