@@ -17,8 +17,10 @@ One file per set-up in ``tinygan/weights/``: ``NAME-generator.npz`` holds the ge
 format name ``tinygan-pretrained-generator`` together with the set-up's name and how it was
 trained; ``NAME-generator.json`` beside it holds its measured metrics (the digit classifier's
 Fréchet distance, classes covered and class balance, the Parzen window, training steps and wall
-time). ``scripts/make_notebook_weights.py`` trains them (``tinygan train NAME`` with a fixed
-seed, resumable) and writes both files.
+time, the quality track over training, the nearest-neighbour distance to the training set).
+``scripts/pretrained_weights.py`` trains them (``tinygan train NAME`` with a fixed seed and
+the recipes the measurements support, resumable) and writes both files; where the run kept a
+moving average of G (``--ema``), the file holds the average, which is what the run sampled.
 
 The networks are those of ``tinygan.models`` (``models.build(NAME).generator``), so everything
 said there about their architecture holds; ``pretrained_setup`` gives the whole set-up with the
@@ -71,13 +73,13 @@ def _read(name: str, folder: str | Path | None) -> tuple[dict[str, Any], dict[st
     if not path.is_file():
         raise PretrainedError(f"tinygan.pretrained({name!r}): the weights file {path} is "
                               "missing; reinstall tinygan, or write it with python "
-                              "scripts/make_notebook_weights.py")
+                              "scripts/pretrained_weights.py")
     try:
         state = load(path)
     except (CheckpointError, OSError) as exc:
         raise PretrainedError(f"tinygan.pretrained({name!r}): the weights file {path} is broken "
                               f"({exc}); reinstall tinygan, or write it again with python "
-                              "scripts/make_notebook_weights.py") from None
+                              "scripts/pretrained_weights.py") from None
     if not isinstance(state, dict) or state.get("format") != WEIGHTS_FORMAT:
         found = state.get("format") if isinstance(state, dict) else type(state).__name__
         raise PretrainedError(f"tinygan.pretrained({name!r}): {path} is a tinygan file but not "
