@@ -17,12 +17,17 @@ without the average:
 * ``label-smoothing``: one-sided label smoothing, D's target for real images 0.9;
 * ``ttur``: two time-scale learning rates, G 1e-4 and D 4e-4 (Heusel et al. 2017).
 
+The seconds a run records depend on what else the machine was doing; ``--step-costs`` times a
+step of each variant in one process (run it on an idle machine), and the collected file gives
+that cost beside each curve (``seconds_per_step_idle``), so steps convert to the wall time of
+an idle machine.
+
 Runs go to ``runs/curves/SETUP/VARIANT`` and continue with ``--resume`` when the script is run
 again; a run folder trained further with the same settings gives its points up to the curve's
 steps (no set-up here has a schedule that depends on the run's length). Then every variant's
 points are collected into ``tinygan/weights/curves-SETUP.json`` (package data: the lesson on
 recipes, notebook 09, draws its curves from it), with each run's command and the load average
-it ran under (on a shared machine the seconds depend on it; the steps do not).
+it ran under.
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ VARIANTS: dict[str, list[str]] = {
     "ttur": [*EMA, "--pack", "1", "--g-lr", "1e-4", "--d-lr", "4e-4"],
 }
 CURVES: dict[str, dict[str, int]] = {  # steps of each run, steps between track points
-    "mlp-mnist": {"steps": 30_000, "track_every": 2_000},
+    "mlp-mnist": {"steps": 20_000, "track_every": 2_000},
     "dcgan-mnist": {"steps": 6_000, "track_every": 1_000},
 }
 
@@ -82,19 +87,57 @@ def run_variant(name: str, variant: str, steps: int, track_every: int, run_dir: 
             "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 
+def _options(flags: list[str]) -> dict[str, float]:
+    """``["--ema", "0.999", "--pack", "2"]`` as keyword values: ``{"ema": 0.999, "pack": 2}``."""
+    pairs = zip(flags[::2], flags[1::2])
+    return {flag[2:].replace("-", "_"): (int(v) if flag == "--pack" else float(v))
+            for flag, v in pairs}
+
+
+def step_cost(name: str, variant: str, steps: int = 200, repeats: int = 3) -> float:
+    """Seconds per training step of ``variant`` (the median of ``repeats`` timings of ``steps``
+    steps, after 20 to warm up), in this process with its BLAS threads: the cost that turns a
+    curve's steps into the wall time of a machine doing nothing else."""
+    from tinygan import models  # noqa: PLC0415
+    from tinygan.data import infinite_batches, load_mnist  # noqa: PLC0415
+    from tinygan.gan import recipes  # noqa: PLC0415
+
+    options = _options(VARIANTS[variant])
+    tinygan.manual_seed(0)
+    setup = models.build(name, pack=int(options.get("pack", 1)))
+    recipes.set_learning_rates(setup, options.get("g_lr"), options.get("d_lr"))
+    gan = recipes.with_recipes(setup.gan(), options.get("ema"), options.get("label_smoothing", 0))
+    images, _ = load_mnist(None, "train")
+    data = infinite_batches(images, setup.batch_size, seed=0)
+    gan.fit(data, 20, batch_size=setup.batch_size, progress=False)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        gan.fit(data, steps, batch_size=setup.batch_size, progress=False)
+        times.append((time.perf_counter() - start) / steps)
+    return sorted(times)[len(times) // 2]
+
+
 def collect(name: str, out: Path, runs: Path, steps: int) -> dict[str, Any]:
     """Every variant's track in one file, ``curves-NAME.json`` in ``out``."""
     variants = {}
     for variant in VARIANTS:
         track = runs / variant / "track.json"
-        if track.is_file() and json.loads(track.read_text())["points"][-1]["step"] >= steps:
+        if track.is_file():
             data = json.loads(track.read_text())
             log = runs / variant / "curve_log.json"
+            reached = min(steps, data["points"][-1]["step"])
             variants[variant] = {
+                "complete": reached == steps,  # False: the run was stopped at step `reached`
                 "command": f"tinygan train {name} --steps {steps} --seed {data['run']['seed']} "
                            + " ".join(VARIANTS[variant]),
                 "points": [p for p in data["points"] if p["step"] <= steps],
                 "runs": json.loads(log.read_text()) if log.is_file() else []}
+    costs = runs / "step_costs.json"
+    if costs.is_file():
+        for variant, cost in json.loads(costs.read_text())["seconds_per_step"].items():
+            if variant in variants:
+                variants[variant]["seconds_per_step_idle"] = cost
     result = {"setup": name, "steps": steps, "flags": VARIANTS, "variants": variants,
               "what": "each point: the digit classifier on 2,000 samples (noise seed 1) of the "
                       "moving average of G (beta 0.999); 'raw': the same for the raw G; "
@@ -111,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=None, help="steps per run (a quick try)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--collect-only", action="store_true", help="train nothing, only collect")
+    p.add_argument("--step-costs", action="store_true", help="train nothing; time a step of "
+                   "each variant (run it on an idle machine) into RUNS/step_costs.json")
     args = p.parse_args(argv)
     out = Path(args.out)
     if not out.is_dir():
@@ -123,7 +168,16 @@ def main(argv: list[str] | None = None) -> int:
     steps = args.steps or spec["steps"]
     quick = args.steps is not None or out.resolve() != WEIGHTS
     runs = (out / "runs" if quick else ROOT / "runs" / "curves") / args.name
-    for variant in [] if args.collect_only else args.variants:
+    if args.step_costs:
+        load = os.getloadavg()
+        costs = {v: round(step_cost(args.name, v), 5) for v in args.variants}
+        runs.mkdir(parents=True, exist_ok=True)
+        (runs / "step_costs.json").write_text(json.dumps({
+            "seconds_per_step": costs, "load_average_before": [round(x, 2) for x in load],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+            "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default")}, indent=1) + "\n")
+        print(f"{args.name}: seconds per step {costs}", flush=True)
+    for variant in [] if args.collect_only or args.step_costs else args.variants:
         record = run_variant(args.name, variant, steps, spec["track_every"], runs / variant,
                              args.seed)
         if record is not None:

@@ -43,7 +43,7 @@ def test_a_quick_try_trains_collects_and_resumes(tmp_path, monkeypatch, capsys):
     assert [p["step"] for p in ttur["points"]] == [0, 2, 4] and "raw" in ttur["points"][-1]
     assert ttur["command"] == ("tinygan train mlp-mnist --steps 4 --seed 0 --ema 0.999 "
                                "--pack 1 --g-lr 1e-4 --d-lr 4e-4")
-    assert len(ttur["runs"]) == 1
+    assert len(ttur["runs"]) == 1 and ttur["complete"]
     capsys.readouterr()
     assert curves.main(argv) == 0  # done already: nothing trained, nothing logged again
     assert "tinygan train" not in capsys.readouterr().out
@@ -57,3 +57,15 @@ def test_bad_arguments_are_refused(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
     assert curves.main(["mlp-mnist", "--steps", "0", "--out", str(tmp_path)]) == 2
     assert "--steps must be at least 1, got 0" in capsys.readouterr().err
+
+
+def test_flags_read_as_options_and_a_step_is_timed(monkeypatch):
+    curves = _script()
+    assert curves._options(curves.VARIANTS["pack-2"]) == {"ema": 0.999, "pack": 2}
+    assert curves._options(curves.VARIANTS["ttur"]) == {"ema": 0.999, "pack": 1, "g_lr": 1e-4,
+                                                         "d_lr": 4e-4}
+    folder = Path(os.environ.get("TINYGAN_DATA") or ROOT.parent / "shared" / "mnist")
+    if not (folder / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"the MNIST files are not in {folder} (set TINYGAN_DATA)")
+    monkeypatch.setenv("TINYGAN_DATA", str(folder))
+    assert 0 < curves.step_cost("mlp-mnist", "label-smoothing", steps=2, repeats=1) < 10
