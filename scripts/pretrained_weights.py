@@ -55,7 +55,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 PRETRAINED_RUNS: dict[str, dict[str, Any]] = {
     # steps, the recipe flags of tinygan train, and how often the quality track measures
-    "mlp-mnist": {"steps": 20_000, "flags": [], "track_every": 2_000},
+    "mlp-mnist": {"steps": 60_000, "flags": ["--ema", "0.999", "--pack", "2"],
+                  "track_every": 2_000},
     "cgan-mnist": {"steps": 30_000, "flags": ["--ema", "0.999"], "track_every": 2_000},
     "dcgan-mnist": {"steps": 20_000, "flags": ["--ema", "0.999", "--pack", "2"],
                     "track_every": 1_000},
@@ -150,8 +151,8 @@ def make_pretrained(name: str, out: Path, steps: int | None, seed: int) -> dict[
 
     state = tinygan.load(run_dir / "checkpoint.npz")
     run = state["run"]
-    recipes = {k: run.get(k) for k in ("ema", "label_smoothing", "g_lr", "d_lr")
-               if run.get(k) is not None}
+    recipes = {k: run.get(k) for k in ("pack", "ema", "label_smoothing", "g_lr", "d_lr")
+               if run.get(k) is not None and not (k == "pack" and run[k] == 1)}
     flags = "".join(f" --{k.replace('_', '-')} {v:g}" for k, v in recipes.items())
     training = {"setup": name, "steps": int(state["step"]), "seed": int(run["seed"]),
                 "batch_size": int(run["batch_size"]), "k": int(run["k"]),

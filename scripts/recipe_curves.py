@@ -156,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--collect-only", action="store_true", help="train nothing, only collect")
     p.add_argument("--step-costs", action="store_true", help="train nothing; time a step of "
                    "each variant (run it on an idle machine) into RUNS/step_costs.json")
+    p.add_argument("--cost-steps", type=int, default=200, help="steps per timing (200)")
     args = p.parse_args(argv)
     out = Path(args.out)
     if not out.is_dir():
@@ -170,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     runs = (out / "runs" if quick else ROOT / "runs" / "curves") / args.name
     if args.step_costs:
         load = os.getloadavg()
-        costs = {v: round(step_cost(args.name, v), 5) for v in args.variants}
+        costs = {v: round(step_cost(args.name, v, steps=args.cost_steps), 5)
+                 for v in args.variants}
         runs.mkdir(parents=True, exist_ok=True)
         (runs / "step_costs.json").write_text(json.dumps({
             "seconds_per_step": costs, "load_average_before": [round(x, 2) for x in load],

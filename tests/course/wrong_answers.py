@@ -516,9 +516,72 @@ NB06: WrongAnswers = {
 }
 
 # ==============================================================================================
+# Notebook 09: recipes, measured
+# ==============================================================================================
+
+_NB09_LOSS_HEAD = '''import tinygan.functional as F
+
+
+def my_smoothed_d_loss(real_logits, fake_logits, alpha):
+    """-E[(1 - alpha) log D(x) + alpha log(1 - D(x))] - E[log(1 - D(G(z)))], from logits."""
+'''
+
+NB09: WrongAnswers = {
+    "ex09-ema-update": [
+        ('''def ema_update(average, weights, beta):
+    """beta * average + (1 - beta) * weights, a new array."""
+    return (1.0 - beta) * average + beta * weights   # the weights swapped
+''', "elements differ"),
+        ('''def ema_update(average, weights, beta):
+    """beta * average + (1 - beta) * weights, a new array."""
+    return beta * average + weights                  # no (1 - beta)
+''', "Exercise 9.1"),
+    ],
+    "ex09-weight-of-start": [
+        ('''def weight_of_start(beta, t):
+    """The weight of theta_0 in the moving average after t updates."""
+    return 1 - beta ** t                             # the weight of everything after it
+''', "Exercise 9.2"),
+        ('''def weight_of_start(beta, t):
+    """The weight of theta_0 in the moving average after t updates."""
+    return beta ** (t - 1)                           # one update too few
+''', "1.004 times the expected"),
+    ],
+    "ex09-pack-images": [
+        ('''def pack_images(x, m):
+    """(N, C, H, W) -> (N/m, m*C, H, W): m consecutive images as the channels of one input."""
+    n, c, h, w = x.shape
+    return x.reshape(n // m, c, h, w * m)            # side by side in width, not as channels
+''', "expected shape"),
+        ('''def pack_images(x, m):
+    """(N, C, H, W) -> (N/m, m*C, H, W): m consecutive images as the channels of one input."""
+    n, c, h, w = x.shape                             # images k, k + N/m, ... in one pack
+    return x.reshape(m, n // m, c, h, w).transpose(1, 0, 2, 3, 4).reshape(n // m, m * c, h, w)
+''', "elements differ"),
+    ],
+    "ex09-smoothed-loss": [
+        (_NB09_LOSS_HEAD + '''    a, b = real_logits, fake_logits
+    real = (1 - alpha) * F.softplus(-a) + alpha * F.softplus(a)
+    fake = (1 - alpha) * F.softplus(b) + alpha * F.softplus(-b)
+    return real.mean() + fake.mean()                 # the fakes smoothed too: two-sided
+''', "Exercise 9.4"),
+        (_NB09_LOSS_HEAD + '''    a = real_logits
+    real = alpha * F.softplus(-a) + (1 - alpha) * F.softplus(a)   # the weights swapped
+    return real.mean() + F.softplus(fake_logits).mean()
+''', "Exercise 9.4"),
+    ],
+    "ex09-predict-ttur": [
+        ('''def my_prediction_9_5():
+    """Your prediction: "a", "b" or "c"."""
+    return "b"
+''', "is not the right choice"),
+    ],
+}
+
+# ==============================================================================================
 
 WRONG_ANSWERS: WrongAnswers = {}
-for _section in (NB01, NB02, NB03, NB04, NB05, NB06, NB07, NB08):
+for _section in (NB01, NB02, NB03, NB04, NB05, NB06, NB07, NB08, NB09):
     _clash = sorted(set(WRONG_ANSWERS) & set(_section))
     if _clash:
         raise ValueError(f"wrong_answers.py: grade_ids listed twice: {_clash}")

@@ -37,9 +37,10 @@ LESSONS = [
     "06_super_resolution_gan.ipynb",
     "07_training_dynamics.ipynb",
     "08_wasserstein_gan.ipynb",
+    "09_better_samples.ipynb",
 ]
 NEEDS_MNIST = {"04_mnist_gan.ipynb", "05_dcgan_and_conditional.ipynb",
-               "06_super_resolution_gan.ipynb"}
+               "06_super_resolution_gan.ipynb", "09_better_samples.ipynb"}
 KERNEL = "python3"
 CELL_TIMEOUT = 150  # seconds; the slowest fast-mode cell takes about 10 s on two cores
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
