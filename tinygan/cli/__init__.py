@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import textwrap
 
 import tinygan
 from tinygan.cli.common import CannotWrite, CLIError, positive, sigterm_as_interrupt
@@ -65,11 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a reference set-up", epilog=EXIT_STATUSES,
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                description=f"Train a reference set-up: {setups}. The "
-                                "default run of mlp-mnist adds the recipe measured best for "
-                                "its budget: 20,000 steps, D judging pairs of images (--pack 2) "
-                                "and a moving average of G (--ema 0.999); --pack 1 --ema 0 "
-                                "--steps 10000 is the plain GAN.")
+                                description=textwrap.fill(
+                                    f"Train a reference set-up: {setups}. The default run of "
+                                    "mlp-mnist adds the recipe measured best for its budget: "
+                                    "20,000 steps, D judging pairs of images (--pack 2) and a "
+                                    "moving average of G (--ema 0.999); --pack 1 --ema 0 "
+                                    "--steps 10000 is the plain GAN.", 79))
     train.add_argument("setup", help=f"one of: {setups}")
     train.add_argument("--steps", type=positive, help="total training steps (default: the "
                        "set-up's); with --resume, where the continued run ends")
