@@ -113,11 +113,11 @@ def measure_pretrained(name: str, folder: Path, n: int, parzen: bool) -> dict[st
     result["class_balance"] = class_balance(result["classifier"]["class_counts"])
     if setup.num_classes is not None:
         asked = numpy.arange(n) % setup.num_classes
-        probs, _ = predict(gan.sample(n, labels=asked, seed=SAMPLE_SEED).numpy())
+        samples = gan.sample(n, labels=asked, seed=SAMPLE_SEED)
+        probs, _ = predict(samples.numpy())
         result["read_as_requested"] = round(float(numpy.mean(probs.argmax(1) == asked)), 4)
         result["mean_probability_of_requested"] = round(
             float(probs[numpy.arange(n), asked].mean()), 4)
-        samples = gan.sample(n, labels=asked, seed=SAMPLE_SEED)
     else:
         samples = gan.sample(n, seed=SAMPLE_SEED)
     train, _ = load_mnist(None, "train", scale=(0.0, 1.0), flatten=True)

@@ -170,6 +170,19 @@ def register_fake_cuda() -> Any:
 
 
 @pytest.fixture
+def mnist_folder(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The folder of the MNIST files ($TINYGAN_DATA, else ../shared/mnist beside the checkout),
+    also set as TINYGAN_DATA for the test (scripts and `tinygan train` read it); the test is
+    skipped when the files are not there."""
+    folder = Path(os.environ.get("TINYGAN_DATA")
+                  or Path(__file__).resolve().parents[2] / "shared" / "mnist")
+    if not (folder / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"the MNIST files are not in {folder} (set TINYGAN_DATA)")
+    monkeypatch.setenv("TINYGAN_DATA", str(folder))
+    return str(folder)
+
+
+@pytest.fixture
 def fake_cuda() -> Iterator[Any]:
     """The CuPy double registered as "cuda" for one test, starting from the default device "cpu"
     and transfer counters at zero; afterwards the previous "cuda" device, default device and

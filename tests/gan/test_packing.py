@@ -43,19 +43,9 @@ def test_bad_packs_are_refused_when_the_set_up_is_built(options, message):
         models.build("mlp-mnist", **options)
 
 
-def _mnist(tmp_path):
-    import os  # noqa: PLC0415
-    from pathlib import Path  # noqa: PLC0415
-
-    folder = Path(os.environ.get("TINYGAN_DATA") or Path(__file__).resolve().parents[3]
-                  / "shared" / "mnist")
-    if not (folder / "train-images-idx3-ubyte.gz").is_file():
-        pytest.skip(f"the MNIST files are not in {folder} (set TINYGAN_DATA)")
-    return str(folder)
-
-
-def test_the_command_line_records_the_pack_and_a_resumed_run_keeps_it(tmp_path, capsys):
-    data = _mnist(tmp_path)
+def test_the_command_line_records_the_pack_and_a_resumed_run_keeps_it(tmp_path, capsys,
+                                                                       mnist_folder):
+    data = mnist_folder
     out = str(tmp_path / "run")
     base = ["train", "mlp-mnist", "--data", data, "--out", out, "--quiet"]
     assert cli.main([*base, "--pack", "2", "--steps", "2"]) == 0
@@ -70,8 +60,9 @@ def test_the_command_line_records_the_pack_and_a_resumed_run_keeps_it(tmp_path, 
     assert "cgan-mnist's D has no packing" in capsys.readouterr().err
 
 
-def test_the_default_mlp_run_takes_its_recipe_and_flags_turn_each_part_off(tmp_path):
-    data = _mnist(tmp_path)
+def test_the_default_mlp_run_takes_its_recipe_and_flags_turn_each_part_off(tmp_path,
+                                                                            mnist_folder):
+    data = mnist_folder
 
     def run(*flags):
         out = tmp_path / "-".join(flags or ("default",))

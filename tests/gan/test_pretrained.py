@@ -179,16 +179,10 @@ def test_the_files_are_in_a_built_wheel(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_script_that_makes_them_runs(tmp_path, monkeypatch):
+def test_the_script_that_makes_them_runs(tmp_path, monkeypatch, mnist_folder):
     """scripts/make_notebook_weights.py 04 --steps 3 (scripts/pretrained_weights.py): a seeded
     `tinygan train` run, its G written in the shipped format with its metrics, loadable by the
     same loader."""
-    import os  # noqa: PLC0415
-
-    folder = Path(os.environ.get("TINYGAN_DATA") or ROOT.parent / "shared" / "mnist")
-    if not (folder / "train-images-idx3-ubyte.gz").is_file():
-        pytest.skip(f"the MNIST files are not in {folder} (set TINYGAN_DATA)")
-    monkeypatch.setenv("TINYGAN_DATA", str(folder))
     sys.path.insert(0, str(ROOT / "scripts"))
     try:
         import make_notebook_weights  # noqa: PLC0415
@@ -204,16 +198,11 @@ def test_the_script_that_makes_them_runs(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_an_ema_run_ships_the_average_with_its_track_and_resumes(tmp_path, monkeypatch):
+def test_an_ema_run_ships_the_average_with_its_track_and_resumes(tmp_path, monkeypatch,
+                                                                  mnist_folder):
     """A run with --ema ships the moving average (what the run samples from), records the
     recipe in the command, the quality track and the nearest-neighbour distances; continuing
     it adds a log record whose wall time is that invocation's own."""
-    import os  # noqa: PLC0415
-
-    folder = Path(os.environ.get("TINYGAN_DATA") or ROOT.parent / "shared" / "mnist")
-    if not (folder / "train-images-idx3-ubyte.gz").is_file():
-        pytest.skip(f"the MNIST files are not in {folder} (set TINYGAN_DATA)")
-    monkeypatch.setenv("TINYGAN_DATA", str(folder))
     sys.path.insert(0, str(ROOT / "scripts"))
     try:
         import pretrained_weights  # noqa: PLC0415

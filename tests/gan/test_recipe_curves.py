@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -28,11 +27,7 @@ def test_every_variant_keeps_the_average_so_each_run_gives_both_curves():
 
 
 @pytest.mark.slow
-def test_a_quick_try_trains_collects_and_resumes(tmp_path, monkeypatch, capsys):
-    folder = Path(os.environ.get("TINYGAN_DATA") or ROOT.parent / "shared" / "mnist")
-    if not (folder / "train-images-idx3-ubyte.gz").is_file():
-        pytest.skip(f"the MNIST files are not in {folder} (set TINYGAN_DATA)")
-    monkeypatch.setenv("TINYGAN_DATA", str(folder))
+def test_a_quick_try_trains_collects_and_resumes(tmp_path, monkeypatch, capsys, mnist_folder):
     curves = _script()
     monkeypatch.setitem(curves.CURVES, "mlp-mnist", {"steps": 40_000, "track_every": 2})
     argv = ["mlp-mnist", "--steps", "4", "--variants", "ttur", "--out", str(tmp_path)]
@@ -59,13 +54,9 @@ def test_bad_arguments_are_refused(tmp_path, capsys):
     assert "--steps must be at least 1, got 0" in capsys.readouterr().err
 
 
-def test_flags_read_as_options_and_a_step_is_timed(monkeypatch):
+def test_flags_read_as_options_and_a_step_is_timed(mnist_folder):
     curves = _script()
     assert curves._options(curves.VARIANTS["pack-2"]) == {"ema": 0.999, "pack": 2}
     assert curves._options(curves.VARIANTS["ttur"]) == {"ema": 0.999, "pack": 1, "g_lr": 1e-4,
                                                          "d_lr": 4e-4}
-    folder = Path(os.environ.get("TINYGAN_DATA") or ROOT.parent / "shared" / "mnist")
-    if not (folder / "train-images-idx3-ubyte.gz").is_file():
-        pytest.skip(f"the MNIST files are not in {folder} (set TINYGAN_DATA)")
-    monkeypatch.setenv("TINYGAN_DATA", str(folder))
     assert 0 < curves.step_cost("mlp-mnist", "label-smoothing", steps=2, repeats=1) < 10

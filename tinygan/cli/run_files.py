@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from tinygan.cli.common import CannotWrite, CLIError
+from tinygan.evaluation.track import QualityTrack
 from tinygan.gan import models
 
 __all__ = ["finished", "prepare_out", "quality_track", "save_history", "write_json"]
@@ -51,8 +52,6 @@ def quality_track(setup: models.Setup, gan: Any, run: dict[str, Any], clock: Any
     measures the starting point of a new run at once. None without ``--track-every``."""
     if not run.get("track_every"):
         return None
-    from tinygan.evaluation.track import QualityTrack
-
     points = [p for p in run.get("track", []) if p["step"] <= gan.global_step]
     track = QualityTrack(setup, gan, run["track_every"], points=points, clock=clock,
                          spent=run.get("track_spent", 0.0))

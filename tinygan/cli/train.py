@@ -92,8 +92,6 @@ def cmd_train(args: argparse.Namespace) -> int:
         return 128 + signum
 
 
-
-
 def _resumed_run(args: argparse.Namespace, ckpt: Path, out: Path) -> dict[str, Any]:
     """The checkpoint to continue, checked against what this command asks for."""
     if not ckpt.exists():
@@ -118,8 +116,6 @@ def _resumed_run(args: argparse.Namespace, ckpt: Path, out: Path) -> dict[str, A
     return state
 
 
-
-
 def _data(setup: models.Setup, gan: Any, data_dir: str | None, seed: int) -> Any:
     """Where real batches come from: the toy distribution, or a seeded MNIST stream advanced
     past the batches the checkpoint's steps already used (so a resume sees the same batches).
@@ -140,8 +136,6 @@ def _data(setup: models.Setup, gan: Any, data_dir: str | None, seed: int) -> Any
     for _ in range(gan.global_step * gan.k):
         next(stream)
     return stream
-
-
 
 
 def _schedules_note(gan: Any, state: dict[str, Any], total: int) -> str | None:
@@ -311,10 +305,6 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
     print(f"done in {seconds:.1f} s: " + _summary(result))
     print(f"wrote {ckpt}, history.npz, metrics.json, losses.png, samples.png in {out}")
     return 0
-
-
-
-
 
 
 def _summary(result: dict[str, Any]) -> str:

@@ -60,6 +60,7 @@ def nearest_neighbour_report(samples: Any, train: Any, test: Any) -> dict[str, f
     ``share_closer_than_test_1pct``: the share of samples nearer the training set than the
     nearest 1% of test images are.
     """
+    train = host_array(train, "nearest_neighbour_report", "train")  # converted once, for both
     d_samples = nearest_neighbour_distance(samples, train)
     d_test = nearest_neighbour_distance(test, train)
     p1 = float(numpy.percentile(d_test, 1))

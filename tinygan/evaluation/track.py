@@ -36,6 +36,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tinygan.evaluation.report import evaluate
+from tinygan.gan.recipes import raw_generator
 
 __all__ = ["TRACK_SEED", "QualityTrack", "summary"]
 
@@ -90,8 +91,6 @@ class QualityTrack:
     def measure(self) -> dict[str, Any]:
         """Measure now (at ``gan.global_step``), append the point and return it; a point of
         this step already in ``points`` (a resumed run) is replaced."""
-        from tinygan.gan.recipes import raw_generator
-
         began = time.perf_counter()
         gan = self.gan
         seconds = self.clock() - self.spent
