@@ -170,7 +170,7 @@ def register_fake_cuda() -> Any:
 
 
 @pytest.fixture
-def mnist_folder(monkeypatch: pytest.MonkeyPatch) -> str:
+def mnist_data(monkeypatch: pytest.MonkeyPatch) -> str:
     """The folder of the MNIST files ($TINYGAN_DATA, else ../shared/mnist beside the checkout),
     also set as TINYGAN_DATA for the test (scripts and `tinygan train` read it); the test is
     skipped when the files are not there."""

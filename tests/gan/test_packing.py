@@ -44,8 +44,8 @@ def test_bad_packs_are_refused_when_the_set_up_is_built(options, message):
 
 
 def test_the_command_line_records_the_pack_and_a_resumed_run_keeps_it(tmp_path, capsys,
-                                                                       mnist_folder):
-    data = mnist_folder
+                                                                       mnist_data):
+    data = mnist_data
     out = str(tmp_path / "run")
     base = ["train", "mlp-mnist", "--data", data, "--out", out, "--quiet"]
     assert cli.main([*base, "--pack", "2", "--steps", "2"]) == 0
@@ -61,8 +61,8 @@ def test_the_command_line_records_the_pack_and_a_resumed_run_keeps_it(tmp_path, 
 
 
 def test_the_default_mlp_run_takes_its_recipe_and_flags_turn_each_part_off(tmp_path,
-                                                                            mnist_folder):
-    data = mnist_folder
+                                                                            mnist_data):
+    data = mnist_data
 
     def run(*flags):
         out = tmp_path / "-".join(flags or ("default",))

@@ -179,7 +179,7 @@ def test_the_files_are_in_a_built_wheel(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_script_that_makes_them_runs(tmp_path, monkeypatch, mnist_folder):
+def test_the_script_that_makes_them_runs(tmp_path, monkeypatch, mnist_data):
     """scripts/make_notebook_weights.py 04 --steps 3 (scripts/pretrained_weights.py): a seeded
     `tinygan train` run, its G written in the shipped format with its metrics, loadable by the
     same loader."""
@@ -199,7 +199,7 @@ def test_the_script_that_makes_them_runs(tmp_path, monkeypatch, mnist_folder):
 
 @pytest.mark.slow
 def test_an_ema_run_ships_the_average_with_its_track_and_resumes(tmp_path, monkeypatch,
-                                                                  mnist_folder):
+                                                                  mnist_data):
     """A run with --ema ships the moving average (what the run samples from), records the
     recipe in the command, the quality track and the nearest-neighbour distances; continuing
     it adds a log record whose wall time is that invocation's own."""

@@ -27,7 +27,7 @@ def test_every_variant_keeps_the_average_so_each_run_gives_both_curves():
 
 
 @pytest.mark.slow
-def test_a_quick_try_trains_collects_and_resumes(tmp_path, monkeypatch, capsys, mnist_folder):
+def test_a_quick_try_trains_collects_and_resumes(tmp_path, monkeypatch, capsys, mnist_data):
     curves = _script()
     monkeypatch.setitem(curves.CURVES, "mlp-mnist", {"steps": 40_000, "track_every": 2})
     argv = ["mlp-mnist", "--steps", "4", "--variants", "ttur", "--out", str(tmp_path)]
@@ -54,7 +54,7 @@ def test_bad_arguments_are_refused(tmp_path, capsys):
     assert "--steps must be at least 1, got 0" in capsys.readouterr().err
 
 
-def test_flags_read_as_options_and_a_step_is_timed(mnist_folder):
+def test_flags_read_as_options_and_a_step_is_timed(mnist_data):
     curves = _script()
     assert curves._options(curves.VARIANTS["pack-2"]) == {"ema": 0.999, "pack": 2}
     assert curves._options(curves.VARIANTS["ttur"]) == {"ema": 0.999, "pack": 1, "g_lr": 1e-4,
