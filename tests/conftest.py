@@ -169,17 +169,24 @@ def register_fake_cuda() -> Any:
     return fake_cupy
 
 
-@pytest.fixture
-def mnist_data(monkeypatch: pytest.MonkeyPatch) -> str:
+@pytest.fixture(scope="session")
+def mnist_files() -> str:
     """The folder of the MNIST files ($TINYGAN_DATA, else ../shared/mnist beside the checkout),
-    also set as TINYGAN_DATA for the test (scripts and `tinygan train` read it); the test is
-    skipped when the files are not there."""
+    for tests that read the images themselves; the test is skipped when the files are not
+    there (a fresh checkout without network must not try to download them)."""
     folder = Path(os.environ.get("TINYGAN_DATA")
                   or Path(__file__).resolve().parents[2] / "shared" / "mnist")
     if not (folder / "train-images-idx3-ubyte.gz").is_file():
         pytest.skip(f"the MNIST files are not in {folder} (set TINYGAN_DATA)")
-    monkeypatch.setenv("TINYGAN_DATA", str(folder))
     return str(folder)
+
+
+@pytest.fixture
+def mnist_data(mnist_files: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``mnist_files``, also set as TINYGAN_DATA for the test (scripts and `tinygan train`
+    read it)."""
+    monkeypatch.setenv("TINYGAN_DATA", mnist_files)
+    return mnist_files
 
 
 @pytest.fixture

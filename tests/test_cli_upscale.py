@@ -14,15 +14,16 @@ from tinygan.gan.superres import degrade
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def run(tmp_path_factory, mnist_files):
     out = tmp_path_factory.mktemp("sr")
     with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TINYGAN_DATA", mnist_files)
         mp.setattr(superres_setups, "EVAL_IMAGES", 100)
         assert cli.main(["train", "srresnet-mnist", "--steps", "2", "--batch-size", "8",
                          "--out", str(out / "srresnet"), "--quiet"]) == 0
         assert cli.main(["train", "gauss1d", "--steps", "2", "--out", str(out / "gauss"),
                          "--quiet"]) == 0
-    images, _ = tg.data.load_mnist(None, "test")
+    images, _ = tg.data.load_mnist(mnist_files, "test")
     lr = degrade(images[:6])
     np.save(out / "lr.npy", lr)
     return out, lr

@@ -74,8 +74,8 @@ def test_ssim_of_flat_images_by_hand():
     assert srm.ssim(x, y) == pytest.approx((2 * a * b + c1) / (a * a + b * b + c1), rel=1e-9)
 
 
-def test_real_images_score_perfectly_and_bicubic_loses_digits():
-    images, labels = tg.data.load_mnist(None, "test")
+def test_real_images_score_perfectly_and_bicubic_loses_digits(mnist_files):
+    images, labels = tg.data.load_mnist(mnist_files, "test")
     hr, labels = images[:1000], labels[:1000]
     real = srm.superres_metrics(hr, hr, labels)
     assert real["psnr"] == np.inf and real["ssim"] == pytest.approx(1.0)

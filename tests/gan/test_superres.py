@@ -27,8 +27,8 @@ from tinygan.optim.optimizers import Adam
 
 
 @pytest.fixture(scope="module")
-def hr_images():
-    images, _ = tg.data.load_mnist(None, "test")
+def hr_images(mnist_files):
+    images, _ = tg.data.load_mnist(mnist_files, "test")
     return images[:64]
 
 
@@ -128,7 +128,7 @@ def test_set_ups_are_registered_with_their_defaults():
         models.build("srgan-mnist").gan(gp_weight=10.0)
 
 
-def test_train_resume_and_eval_smoke(tmp_path, monkeypatch, capsys):
+def test_train_resume_and_eval_smoke(tmp_path, monkeypatch, capsys, mnist_data):
     monkeypatch.setattr(superres_setups, "EVAL_IMAGES", 200)
     monkeypatch.setattr(superres_setups, "PIXEL_STEPS", 2)  # then 2 steps with D
     common = ["--batch-size", "8", "--quiet"]
