@@ -33,7 +33,7 @@ import sys
 import textwrap
 
 import tinygan
-from tinygan.cli.common import CannotWrite, CLIError, positive, sigterm_as_interrupt
+from tinygan.cli.common import CannotWrite, CLIError, positive, sigterm_as_interrupt, step_number
 from tinygan.cli.sample_eval import cmd_eval, cmd_sample
 from tinygan.cli.train import cmd_train, fraction, learning_rate, non_negative
 from tinygan.cli.upscale import add_upscale_parser
@@ -98,6 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "rate (default: the set-up's); with --d-lr, two time-scales (TTUR)")
     train.add_argument("--d-lr", type=learning_rate, metavar="LR",
                        help="D's Adam learning rate (default: the set-up's)")
+    train.add_argument("--lr-decay", type=step_number, metavar="STEP", help="both learning "
+                       "rates constant until step STEP, then falling linearly to 0 at the last "
+                       "step (default: off); a resumed run may add it, or move it, if STEP is "
+                       "not behind the checkpoint's step")
     train.add_argument("--generator-loss", choices=["non_saturating", "zero_sum"],
                        help="Eq. 5 (non_saturating, default) or Eq. 2 (zero_sum, the minimax "
                        "game of Eq. 4)")

@@ -42,15 +42,20 @@ class Terminated(KeyboardInterrupt):
 # -- numbers from the command line ----------------------------------------------------------------
 
 
-def positive(text: str) -> int:
-    """argparse ``type=``: an integer >= 1."""
+def positive(text: str, least: int = 1) -> int:
+    """argparse ``type=``: an integer >= 1 (>= ``least``)."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be at least {least}, got {value}")
     return value
+
+
+def step_number(text: str) -> int:
+    """argparse ``type=``: a step number, an integer >= 0 (``--lr-decay``)."""
+    return positive(text, least=0)
 
 
 # -- the machine ------------------------------------------------------------------------------
@@ -147,6 +152,9 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
         value = run.setdefault(key, None)  # checkpoints from before the recipes: none used
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
             raise CLIError(f"{path}: its run settings are damaged ({key} = {value!r})")
+    decay = run.setdefault("lr_decay", None)
+    if decay is not None and (isinstance(decay, bool) or not isinstance(decay, int) or decay < 0):
+        raise CLIError(f"{path}: its run settings are damaged (lr_decay = {decay!r})")
     return state
 
 
@@ -170,13 +178,18 @@ def restore(state: dict[str, Any], path: Path, dev: backend.Device,
                         gp_weight=run["gp_weight"])
         if run["ema"] is not None or run["label_smoothing"]:
             recipes.with_recipes(gan, run["ema"], run["label_smoothing"] or 0.0)
+        if run.get("lr_decay") is not None:
+            recipes.decay_learning_rates(gan, run["lr_decay"], steps or run["steps"])
     except ValueError as exc:
         raise CLIError(f"{path}: its run settings cannot be used ({exc})") from None
     state = dict(state)
     for name in ("g_scheduler", "d_scheduler"):
         scheduler = getattr(gan, name)
-        if scheduler is not None and isinstance(state.get(name), dict):
+        if hasattr(scheduler, "total_iters") and isinstance(state.get(name), dict):
             state[name] = {**state[name], "total_iters": scheduler.total_iters}
+        elif scheduler is not None and name not in state:  # a decay added by --resume --lr-decay
+            rates = state[name[0] + "_optimizer"]["param_groups"]
+            state[name] = {"base_lrs": [g["lr"] for g in rates], "last_epoch": state["step"]}
     try:
         gan.load_state_dict(state)
     except ValueError as exc:

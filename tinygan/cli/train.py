@@ -34,10 +34,10 @@ from tinygan.gan.training import NonFiniteLossError, TrainingInterrupted
 __all__ = ["cmd_train"]
 
 RUN_KEYS = ("seed", "batch_size", "k", "generator_loss", "loss", "gp_weight", "ema",
-            "label_smoothing", "g_lr", "d_lr", "track_every", "pack")
+            "label_smoothing", "g_lr", "d_lr", "lr_decay", "track_every", "pack")
 # gan/recipes.py's switches, as the run's settings print them (None: not used)
 RECIPES = {"ema": "EMA of G, beta", "label_smoothing": "label smoothing", "g_lr": "G lr",
-           "d_lr": "D lr"}
+           "d_lr": "D lr", "lr_decay": "both lrs decaying to 0 from step"}
 
 
 def non_negative(text: str) -> float:
@@ -103,12 +103,17 @@ def _resumed_run(args: argparse.Namespace, ckpt: Path, out: Path) -> dict[str, A
         raise CLIError(f"{ckpt} is a checkpoint of the set-up {run['setup']!r}, not "
                        f"{args.setup!r}; resume it with `tinygan train {run['setup']} --out "
                        f"{out} --resume`, or pick another --out for {args.setup}")
+    decay, was = args.lr_decay, run.get("lr_decay")
+    if decay is not None and decay >= state["step"] and (was is None or was >= state["step"]):
+        run["lr_decay"] = decay  # the steps trained so far had constant rates either way
     for key in RUN_KEYS:
         given = getattr(args, key)
         if given is not None and given != run.get(key):
             was = "none" if run.get(key) is None else run[key]
+            why = (f" (the decay may be added or moved only to a step not behind the "
+                   f"checkpoint's {state['step']})" if key == "lr_decay" else "")
             raise CLIError(f"--{key.replace('_', '-')} {given} differs from the resumed run's "
-                           f"{was}; a resumed run keeps its settings")
+                           f"{was}; a resumed run keeps its settings{why}")
     if args.steps is not None and args.steps < state["step"]:
         raise CLIError(f"--steps {args.steps}: the run in {out} is already at step "
                        f"{state['step']}, and a resumed run only goes on; give --steps above "
@@ -143,12 +148,12 @@ def _schedules_note(gan: Any, state: dict[str, Any], total: int) -> str | None:
     notes = []
     for who, name, optimizer in (("G", "g_scheduler", gan.g_optimizer),
                                  ("D", "d_scheduler", gan.d_optimizer)):
-        old = state.get(name)
-        if getattr(gan, name) is not None and old and old["total_iters"] != total:
-            was = state[name[0] + "_optimizer"]["param_groups"][0]["lr"]
+        was = state[name[0] + "_optimizer"]["param_groups"][0]["lr"]
+        if state.get(name) and total != state["run"]["steps"] and (
+                optimizer.param_groups[0]["lr"] != was):
             notes.append(f"{who}'s learning rate now {optimizer.param_groups[0]['lr']:.3g} "
                          f"(was {was:.3g}), reaching its end at step {total} instead of "
-                         f"{old['total_iters']}")
+                         f"{state['run']['steps']}")
     return "rebuilt the schedules for --steps {}: {}".format(total, "; ".join(notes)) if (
         notes) else None
 
@@ -195,6 +200,8 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
             gan = setup.gan(k=run["k"], generator_loss=run["generator_loss"],
                             gp_weight=run["gp_weight"])
             recipes.with_recipes(gan, run["ema"], run["label_smoothing"] or 0.0)
+            if run["lr_decay"] is not None:
+                recipes.decay_learning_rates(gan, run["lr_decay"], setup.steps)
         except ValueError as exc:
             raise CLIError(str(exc)) from None
         run["k"], run["generator_loss"] = gan.k, gan.generator_loss  # the set-up's, if not given

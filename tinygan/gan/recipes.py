@@ -34,9 +34,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from tinygan.nn.module import Module
+from tinygan.optim.lr_scheduler import LambdaLR
 
-__all__ = ["DEFAULT_RUNS", "EMA", "check_label_smoothing", "default_run", "raw_generator",
-           "set_learning_rates", "with_recipes"]
+__all__ = ["DEFAULT_RUNS", "EMA", "LinearDecay", "check_label_smoothing", "decay_learning_rates",
+           "default_run", "raw_generator", "set_learning_rates", "with_recipes"]
 
 DEFAULT_RUNS: dict[str, dict[str, Any]] = {
     # what `tinygan train NAME` uses beyond the set-up's own defaults (with loss "gan"); the
@@ -168,6 +169,62 @@ def set_learning_rates(setup: Any, g_lr: float | None = None, d_lr: float | None
             scheduler.base_lrs = [float(lr)] * len(optimizer.param_groups)
         for group in optimizer.param_groups:
             group["lr"] = float(lr) * (scheduler.factor() if scheduler is not None else 1.0)
+
+
+class LinearDecay:
+    """The factor of a late linear decay, as a function of the step t::
+
+        factor(t) = 1                          t <= start
+                    (end - t) / (end - start)  start < t < end
+                    0                          t >= end
+
+    >>> f = LinearDecay(start=6, end=10)
+    >>> [f(t) for t in (0, 6, 7, 9, 10, 12)]
+    [1.0, 1.0, 0.75, 0.25, 0.0, 0.0]
+    """
+
+    def __init__(self, start: int, end: int) -> None:
+        for name, value in (("start", start), ("end", end)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"LinearDecay: {name} must be a step number >= 0, got {value!r}")
+        if start >= end:
+            raise ValueError(f"LinearDecay: the decay starts at step {start}, which is not "
+                             f"before the run's last step {end}; start it earlier")
+        self.start, self.end = start, end
+
+    def __call__(self, t: int) -> float:
+        return min(1.0, max(0.0, (self.end - t) / (self.end - self.start)))
+
+    def __repr__(self) -> str:
+        return f"LinearDecay(start={self.start}, end={self.end})"
+
+
+def decay_learning_rates(gan: Any, start: int, steps: int) -> Any:
+    """Both learning rates constant until step ``start``, then falling linearly to 0 at step
+    ``steps`` (the run's last): ``lr_t = lr * LinearDecay(start, steps)(t)``, t the GAN's
+    step count (so it may be called on a GAN part-way through its run; ``lr`` is the rate of
+    its optimizers now, which must be before ``start``). Sets ``gan.g_scheduler`` and
+    ``gan.d_scheduler`` (``LambdaLR``); returns the GAN. Refused for a GAN that already has a
+    schedule (gauss1d's and the toys' decay of G's rate).
+
+    >>> import tinygan
+    >>> gan = decay_learning_rates(tinygan.models.build("mlp-mnist").gan(), 6, 10)
+    >>> gan.g_scheduler.lr_lambda, gan.d_optimizer.param_groups[0]["lr"]
+    (LinearDecay(start=6, end=10), 0.0002)
+    """
+    if gan.g_scheduler is not None or gan.d_scheduler is not None:
+        raise ValueError("decay_learning_rates: this GAN already has a learning-rate schedule "
+                         "(the toy set-ups decay G's rate over the run); the late decay is for "
+                         "set-ups with constant rates (the MNIST set-ups)")
+    factor = LinearDecay(start, steps)
+    if gan.global_step > start:
+        raise ValueError(f"decay_learning_rates: the GAN is at step {gan.global_step}, past the "
+                         f"decay's start {start}; its rates now are not the rates to decay from")
+    for name, optimizer in (("g_scheduler", gan.g_optimizer), ("d_scheduler", gan.d_optimizer)):
+        scheduler = LambdaLR(optimizer, factor)
+        scheduler.last_epoch = gan.global_step  # the steps already taken, at factor 1
+        setattr(gan, name, scheduler)
+    return gan
 
 
 def with_recipes(gan: Any, ema: float | None = None, label_smoothing: float = 0.0) -> Any:

@@ -4,7 +4,8 @@
   ``state_dict``);
 * ``optimizers.py``: ``SGD`` and ``Adam``, each update rule in its docstring;
 * ``rmsprop.py``: ``RMSprop`` (the original WGAN's optimizer);
-* ``lr_scheduler.py``: ``LinearLR``, the learning-rate schedule the reference set-ups use.
+* ``lr_scheduler.py``: ``LinearLR`` (gauss1d's decay of G's rate) and ``LambdaLR`` (a factor
+  given as a function of the step), as ``torch.optim.lr_scheduler``.
 """
 
 from tinygan.optim import lr_scheduler
