@@ -151,7 +151,8 @@ def make_pretrained(name: str, out: Path, steps: int | None, seed: int) -> dict[
 
     state = tinygan.load(run_dir / "checkpoint.npz")
     run = state["run"]
-    recipes = {k: run.get(k) for k in ("pack", "ema", "label_smoothing", "g_lr", "d_lr")
+    recipes = {k: run.get(k) for k in ("pack", "ema", "label_smoothing", "g_lr", "d_lr",
+                                        "lr_decay")
                if run.get(k) is not None and not (k == "pack" and run[k] == 1)}
     flags = "".join(f" --{k.replace('_', '-')} {v:g}" for k, v in recipes.items())
     training = {"setup": name, "steps": int(state["step"]), "seed": int(run["seed"]),
