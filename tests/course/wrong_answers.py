@@ -576,6 +576,16 @@ NB09: WrongAnswers = {
     return "b"
 ''', "is not the right choice"),
     ],
+    "ex09-decay-factor": [
+        ('''def decay_factor(t, start, end):
+    """1 until step `start`, then falling linearly to 0 at step `end`, and 0 after it."""
+    return np.minimum(1.0, (end - t) / (end - start))   # negative after the last step
+''', "elements differ"),
+        ('''def decay_factor(t, start, end):
+    """1 until step `start`, then falling linearly to 0 at step `end`, and 0 after it."""
+    return np.clip(1.0 - t / end, 0.0, 1.0)             # decays from step 0, not from start
+''', "elements differ"),
+    ],
 }
 
 # ==============================================================================================
