@@ -67,11 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train a reference set-up", epilog=EXIT_STATUSES,
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 description=textwrap.fill(
-                                    f"Train a reference set-up: {setups}. The default run of "
-                                    "mlp-mnist adds the recipe measured best for its budget: "
-                                    "20,000 steps, D judging pairs of images (--pack 2) and a "
-                                    "moving average of G (--ema 0.999); --pack 1 --ema 0 "
-                                    "--steps 10000 is the plain GAN.", 79))
+                                    f"Train a reference set-up: {setups}. The default runs of "
+                                    "mlp-mnist and dcgan-mnist add the recipe measured best "
+                                    "for their budget: D judging pairs of images (--pack 2) "
+                                    "and a moving average of G (--ema 0.999), for 20,000 and "
+                                    "8,000 steps; --pack 1 --ema 0 --steps 10000 (3000) is "
+                                    "the plain GAN.", 79))
     train.add_argument("setup", help=f"one of: {setups}")
     train.add_argument("--steps", type=positive, help="total training steps (default: the "
                        "set-up's); with --resume, where the continued run ends")
@@ -90,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--ema", type=fraction, metavar="BETA", help="sample and evaluate a "
                        "moving average of G's weights, theta_ema <- BETA theta_ema + (1 - BETA) "
                        "theta_G after each G step, e.g. 0.999 (default: the set-up's default "
-                       "run, 0.999 for mlp-mnist, else off; 0 turns it off)")
+                       "run, 0.999 for mlp-mnist, dcgan-mnist, else off; 0 turns it off)")
     train.add_argument("--label-smoothing", type=fraction, metavar="ALPHA", help="one-sided "
                        "label smoothing: D's target for real samples 1 - ALPHA, e.g. 0.1 "
                        "(default: 0, Eq. 1)")
@@ -113,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--checkpoint-every", type=positive, help="steps between checkpoints")
     train.add_argument("--pack", type=positive, metavar="M", help="D judges packs of M "
                        "samples (PacGAN; ring2d, grid2d, mlp-mnist, dcgan-mnist; default: the "
-                       "set-up's default run: 4 for ring2d, grid2d, 2 for mlp-mnist, else 1)")
+                       "set-up's default run: 4 for ring2d, grid2d, 2 for mlp-mnist and "
+                       "dcgan-mnist, else 1)")
     train.add_argument("--track-every", type=positive, metavar="STEPS", help="every STEPS "
                        "steps, measure 2,000 samples (MNIST: the digit classifier's Fréchet "
                        "distance, confidence, class balance; with --ema the raw G's too) into "

@@ -43,6 +43,7 @@ DEFAULT_RUNS: dict[str, dict[str, Any]] = {
     # what `tinygan train NAME` uses beyond the set-up's own defaults (with loss "gan"); the
     # measurements behind each are in docs/setups.md ("The default runs")
     "mlp-mnist": {"steps": 20_000, "pack": 2, "ema": 0.999},
+    "dcgan-mnist": {"steps": 8_000, "pack": 2, "ema": 0.999},
 }
 
 
@@ -52,6 +53,8 @@ def default_run(name: str, loss: str = "gan") -> dict[str, Any]:
 
     >>> default_run("mlp-mnist")
     {'steps': 20000, 'pack': 2, 'ema': 0.999}
+    >>> default_run("dcgan-mnist")
+    {'steps': 8000, 'pack': 2, 'ema': 0.999}
     >>> default_run("mlp-mnist", loss="wgan-gp"), default_run("gauss1d")
     ({}, {})
     """
