@@ -104,3 +104,16 @@ def test_resume_may_add_the_decay_and_ends_bit_for_bit_where_a_decayed_run_does(
         for key, value in a[net].items():
             np.testing.assert_array_equal(value, b[net][key], err_msg=f"{net}.{key}")
     assert "both lrs decaying to 0 from step 3" in capsys.readouterr().out
+
+
+def test_the_command_line_refuses_a_decay_it_cannot_run(tmp_path, capsys):
+    out = ["--out", str(tmp_path / "run"), "--quiet"]
+    assert cli.main(["train", "gauss1d", "--steps", "20", "--lr-decay", "10", *out]) == 2
+    assert "already has a learning-rate schedule" in capsys.readouterr().err
+    assert cli.main(["train", "mlp-mnist", "--steps", "20", "--lr-decay", "20", *out]) == 2
+    assert "starts at step 20, which is not before the run's last step 20" in (
+        capsys.readouterr().err)
+    with pytest.raises(SystemExit):
+        cli.main(["train", "mlp-mnist", "--lr-decay", "-1", *out])
+    assert "argument --lr-decay: must be at least 0, got -1" in capsys.readouterr().err
+    assert not (tmp_path / "run" / "checkpoint.npz").exists()
