@@ -58,8 +58,8 @@ PRETRAINED_RUNS: dict[str, dict[str, Any]] = {
     "mlp-mnist": {"steps": 60_000, "flags": ["--ema", "0.999", "--pack", "2"],
                   "track_every": 2_000},
     "cgan-mnist": {"steps": 30_000, "flags": ["--ema", "0.999"], "track_every": 2_000},
-    "dcgan-mnist": {"steps": 20_000, "flags": ["--ema", "0.999", "--pack", "2"],
-                    "track_every": 1_000},
+    "dcgan-mnist": {"steps": 30_000, "flags": ["--ema", "0.999", "--pack", "2"],
+                    "track_every": 2_000},
 }
 
 
