@@ -15,10 +15,47 @@ from typing import Any
 
 from tinygan.ops import checks
 
-__all__ = ["LambdaLR", "LinearLR"]
+__all__ = ["LRScheduler", "LambdaLR", "LinearLR"]
 
 
-class LinearLR:
+class LRScheduler:
+    """What every schedule here shares, as ``torch.optim.lr_scheduler.LRScheduler``: the base
+    rates (each parameter group's ``lr`` when the schedule was made), the step count t
+    (``last_epoch``, PyTorch's name) and lr = base_lr * factor(t) after every ``step()``.
+    A schedule defines ``factor()``."""
+
+    def __init__(self, optimizer: Any) -> None:
+        self.optimizer = optimizer
+        self.base_lrs = [group["lr"] for group in optimizer.param_groups]
+        self.last_epoch = 0
+        self._apply()
+
+    def factor(self) -> float:
+        """The multiplier of the base learning rates at the current step."""
+        raise NotImplementedError
+
+    def _apply(self) -> None:
+        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
+            group["lr"] = base * self.factor()
+
+    def step(self) -> None:
+        """Advance one step and set the new learning rates."""
+        self.last_epoch += 1
+        self._apply()
+
+    def get_last_lr(self) -> list[float]:
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"base_lrs": list(self.base_lrs), "last_epoch": self.last_epoch}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.base_lrs = [float(v) for v in state["base_lrs"]]
+        self.last_epoch = int(state["last_epoch"])
+        self._apply()
+
+
+class LinearLR(LRScheduler):
     """lr_t = base_lr * factor_t, factor_t going linearly from ``start_factor`` (t = 0) to
     ``end_factor`` (t >= ``total_iters``), as ``torch.optim.lr_scheduler.LinearLR``.
 
@@ -34,44 +71,25 @@ class LinearLR:
             raise ValueError(f"LinearLR: start_factor must be in (0, 1] and end_factor in [0, 1], "
                              f"got {start_factor} and {end_factor}")
         self.total_iters = checks.positive_int(total_iters, "total_iters", "LinearLR")
-        self.optimizer = optimizer
         self.start_factor, self.end_factor = float(start_factor), float(end_factor)
-        self.base_lrs = [group["lr"] for group in optimizer.param_groups]
-        self.last_epoch = 0
-        self._apply()
+        super().__init__(optimizer)
 
     def factor(self) -> float:
-        """The multiplier of the base learning rates at the current step."""
         t = min(self.last_epoch, self.total_iters) / self.total_iters
         return self.start_factor + (self.end_factor - self.start_factor) * t
 
-    def _apply(self) -> None:
-        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
-            group["lr"] = base * self.factor()
-
-    def step(self) -> None:
-        """Advance one step and set the new learning rates."""
-        self.last_epoch += 1
-        self._apply()
-
-    def get_last_lr(self) -> list[float]:
-        return [group["lr"] for group in self.optimizer.param_groups]
-
     def state_dict(self) -> dict[str, Any]:
         return {"start_factor": self.start_factor, "end_factor": self.end_factor,
-                "total_iters": self.total_iters, "base_lrs": list(self.base_lrs),
-                "last_epoch": self.last_epoch}
+                "total_iters": self.total_iters, **super().state_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.start_factor = float(state["start_factor"])
         self.end_factor = float(state["end_factor"])
         self.total_iters = int(state["total_iters"])
-        self.base_lrs = [float(v) for v in state["base_lrs"]]
-        self.last_epoch = int(state["last_epoch"])
-        self._apply()
+        super().load_state_dict(state)
 
 
-class LambdaLR:
+class LambdaLR(LRScheduler):
     """lr_t = base_lr * lr_lambda(t), t the number of ``step()`` calls so far, as
     ``torch.optim.lr_scheduler.LambdaLR``.
 
@@ -94,31 +112,8 @@ class LambdaLR:
         if not callable(lr_lambda):
             raise TypeError(f"LambdaLR: lr_lambda must be a function of the step, got "
                             f"{type(lr_lambda).__name__}")
-        self.optimizer, self.lr_lambda = optimizer, lr_lambda
-        self.base_lrs = [group["lr"] for group in optimizer.param_groups]
-        self.last_epoch = 0
-        self._apply()
+        self.lr_lambda = lr_lambda
+        super().__init__(optimizer)
 
     def factor(self) -> float:
-        """The multiplier of the base learning rates at the current step."""
         return float(self.lr_lambda(self.last_epoch))
-
-    def _apply(self) -> None:
-        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
-            group["lr"] = base * self.factor()
-
-    def step(self) -> None:
-        """Advance one step and set the new learning rates."""
-        self.last_epoch += 1
-        self._apply()
-
-    def get_last_lr(self) -> list[float]:
-        return [group["lr"] for group in self.optimizer.param_groups]
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"base_lrs": list(self.base_lrs), "last_epoch": self.last_epoch}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.base_lrs = [float(v) for v in state["base_lrs"]]
-        self.last_epoch = int(state["last_epoch"])
-        self._apply()
