@@ -11,7 +11,8 @@ Read in this order:
 * ``training.py``: the loop around a step (progress, callbacks, Ctrl-C, the NaN stop);
 * ``checkpoint.py``: what a GAN's checkpoint holds, restored all or nothing;
 * ``recipes.py``: switches beside Algorithm 1, all off in ``setup.gan()``: a moving average of
-  G's weights for sampling (EMA), one-sided label smoothing, two time-scale learning rates; and
+  G's weights for sampling (EMA), one-sided label smoothing, two time-scale learning rates, a
+  late decay of both rates; and
   ``DEFAULT_RUNS``, the recipe ``tinygan train`` adds for a set-up's default run;
 * ``models.py``: the reference set-ups (gauss1d, ring2d, grid2d, mlp-mnist, dcgan-mnist,
   cgan-mnist) with their documented choices, built from ``networks.py`` (MLPs, PacGAN's
