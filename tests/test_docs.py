@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from script_modules import load_script
 
 import tinygan
 
@@ -140,11 +141,7 @@ def test_nothing_cites_files_users_do_not_have():
 
 
 def test_no_cycle_through_nn_or_evaluation():
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import import_graph
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    import_graph = load_script("import_graph")
     nodes, edges = import_graph.build_graph(PACKAGE)
     assert "tinygan.nn.init" in nodes and edges
     for component in import_graph.strongly_connected(nodes, edges):

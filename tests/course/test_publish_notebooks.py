@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from script_modules import load_script
 
 pytestmark = pytest.mark.course
 nbformat = pytest.importorskip("nbformat")
@@ -78,11 +79,7 @@ def test_the_published_copies_are_of_the_current_lessons() -> None:
     """Every executed copy in docs/notebooks/ has the cells of its lesson's solution version as
     they are now (rerun scripts/publish_notebooks.py after editing a lesson), ran without an
     error, and has its times in times.json."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import make_course  # noqa: PLC0415
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    make_course = load_script("make_course")
     published = ROOT / "docs" / "notebooks"
     times = json.loads((published / "times.json").read_text())
     copies = sorted(published.glob("[0-9][0-9]_*.ipynb"))

@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
+from script_modules import load_script
 
 import tinygan
 from tinygan import cli
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _script():
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import late_decay_curves  # noqa: PLC0415
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
-    return late_decay_curves
 
 
 @pytest.mark.slow
 def test_both_continuations_train_from_one_checkpoint_and_are_collected(tmp_path, capsys,
                                                                        mnist_data):
-    script = _script()
+    script = load_script("late_decay_curves")
     start, runs = tmp_path / "start", tmp_path / "runs"
     assert cli.main(["train", "mlp-mnist", "--steps", "2", "--batch-size", "8", "--pack", "2",
                      "--track-every", "1", "--out", str(start), "--quiet"]) == 0
@@ -52,7 +40,7 @@ def test_both_continuations_train_from_one_checkpoint_and_are_collected(tmp_path
 
 
 def test_a_start_at_another_step_and_bad_steps_are_refused(tmp_path, capsys, mnist_data):
-    script = _script()
+    script = load_script("late_decay_curves")
     assert script.main(["--from-step", "5", "--steps", "5"]) == 2
     assert "need 0 < --from-step < --steps, got 5 and 5" in capsys.readouterr().err
     start = tmp_path / "start"

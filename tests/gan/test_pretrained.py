@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from script_modules import load_script
 
 import tinygan
 from tinygan import backend, cli
@@ -183,11 +184,7 @@ def test_the_script_that_makes_them_runs(tmp_path, monkeypatch, mnist_data):
     """scripts/make_notebook_weights.py 04 --steps 3 (scripts/pretrained_weights.py): a seeded
     `tinygan train` run, its G written in the shipped format with its metrics, loadable by the
     same loader."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import make_notebook_weights  # noqa: PLC0415
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    make_notebook_weights = load_script("make_notebook_weights")
     assert make_notebook_weights.main(["04", "--steps", "3", "--out", str(tmp_path)]) == 0
     metrics = json.loads(metrics_path("mlp-mnist", tmp_path).read_text())
     assert metrics["training"]["steps"] == 3 and metrics["training"]["runs"][0]["to_step"] == 3
@@ -203,11 +200,7 @@ def test_an_ema_run_ships_the_average_with_its_track_and_resumes(tmp_path, monke
     """A run with --ema ships the moving average (what the run samples from), records the
     recipe in the command, the quality track and the nearest-neighbour distances; continuing
     it adds a log record whose wall time is that invocation's own."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import pretrained_weights  # noqa: PLC0415
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    pretrained_weights = load_script("pretrained_weights")
     monkeypatch.setitem(pretrained_weights.PRETRAINED_RUNS, "mlp-mnist",
                         {"steps": 10_000, "flags": ["--ema", "0.9", "--pack", "2"],
                          "track_every": 2})

@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _script():
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import recipe_curves  # noqa: PLC0415
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
-    return recipe_curves
+from script_modules import load_script
 
 
 def test_every_variant_keeps_the_average_so_each_run_gives_both_curves():
-    curves = _script()
+    curves = load_script("recipe_curves")
     assert set(curves.VARIANTS) == {"plain", "pack-2", "label-smoothing", "ttur"}
     assert all(flags[:2] == ["--ema", "0.999"] for flags in curves.VARIANTS.values())
 
 
 @pytest.mark.slow
 def test_a_quick_try_trains_collects_and_resumes(tmp_path, monkeypatch, capsys, mnist_data):
-    curves = _script()
+    curves = load_script("recipe_curves")
     monkeypatch.setitem(curves.CURVES, "mlp-mnist", {"steps": 40_000, "track_every": 2})
     argv = ["mlp-mnist", "--steps", "4", "--variants", "ttur", "--out", str(tmp_path)]
     assert curves.main(argv) == 0
@@ -47,7 +35,7 @@ def test_a_quick_try_trains_collects_and_resumes(tmp_path, monkeypatch, capsys, 
 
 
 def test_bad_arguments_are_refused(tmp_path, capsys):
-    curves = _script()
+    curves = load_script("recipe_curves")
     assert curves.main(["mlp-mnist", "--out", str(tmp_path / "absent")]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert curves.main(["mlp-mnist", "--steps", "0", "--out", str(tmp_path)]) == 2
@@ -55,7 +43,7 @@ def test_bad_arguments_are_refused(tmp_path, capsys):
 
 
 def test_flags_read_as_options_and_a_step_is_timed(mnist_data):
-    curves = _script()
+    curves = load_script("recipe_curves")
     assert curves._options(curves.VARIANTS["pack-2"]) == {"ema": 0.999, "pack": 2}
     assert curves._options(curves.VARIANTS["ttur"]) == {"ema": 0.999, "pack": 1, "g_lr": 1e-4,
                                                          "d_lr": 4e-4}

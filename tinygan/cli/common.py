@@ -43,7 +43,7 @@ class Terminated(KeyboardInterrupt):
 
 
 def positive(text: str, least: int = 1) -> int:
-    """argparse ``type=``: an integer >= 1 (>= ``least``)."""
+    """argparse ``type=``: an integer >= ``least`` (1: a count of steps, samples, threads)."""
     try:
         value = int(text)
     except ValueError:
