@@ -73,6 +73,24 @@ def test_rows_round_trip_and_layout():
     assert np.shares_memory(kernels.to_rows(back), rows)
 
 
+
+def test_memory_order_names_the_layout():
+    a = RNG.standard_normal((2, 3, 4, 5))
+    assert kernels.memory_order(a) == (0, 1, 2, 3)
+    batch_last = kernels.from_rows(kernels.to_rows(a), 2, 4, 5)
+    assert kernels.memory_order(batch_last) == (1, 2, 3, 0)
+    assert kernels.memory_order(a[:, :, ::2]) is None  # not one block of memory
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2, 3), (1, 2, 3, 0), (3, 1, 0, 2)])
+def test_in_memory_order_keeps_the_values_and_sets_the_layout(order):
+    a = RNG.standard_normal((2, 3, 4, 5))
+    b = kernels.in_memory_order(a, order)
+    np.testing.assert_array_equal(b, a)
+    assert kernels.memory_order(b) == order
+    assert (b is a) == (order == (0, 1, 2, 3))  # no copy when the layout is already right
+
+
 def test_matmul_at_b_t():
     a, b = RNG.standard_normal((4, 50)), RNG.standard_normal((6, 50))
     out = kernels.matmul_at_b_t(a, b)
@@ -106,7 +124,7 @@ def test_moving_average_is_in_place(scratch):
     expected = 0.9 * avg + 0.1 * value
     out = kernels.moving_average_(avg, value, 0.9, np.empty(6) if scratch else None)
     assert out is avg
-    np.testing.assert_allclose(avg, expected, rtol=1e-14)
+    np.testing.assert_allclose(avg, expected, rtol=1e-12)
 
 
 def test_adam_step_is_the_formula_in_torch_order():
@@ -115,6 +133,45 @@ def test_adam_step_is_the_formula_in_torch_order():
     expected = (m / (np.sqrt(v) / math.sqrt(bc2) + eps)) * (lr / bc1)
     np.testing.assert_array_equal(kernels.adam_step(m, v, lr, bc1, bc2, eps, np.empty(8)),
                                   expected)
+
+
+
+def _adam_plain(param, grad, m, v, v_max, betas, lr, bc1, bc2, eps):
+    """adam_update_'s plain form, on whole arrays."""
+    scratch = np.empty_like(param)
+    kernels.moving_average_(m, grad, betas[0], scratch)
+    kernels.moving_average_(v, grad * grad, betas[1], scratch)
+    if v_max is not None:
+        v = np.maximum(v_max, v, out=v_max)
+    param -= kernels.adam_step(m, v, lr, bc1, bc2, eps, scratch)
+
+
+@pytest.mark.parametrize("shape, dtype, layout", [
+    ((300, 700), np.float32, "C"),   # several cache blocks, the last one partial
+    ((7,), np.float64, "C"),          # one short block
+    ((0, 3), np.float32, "C"),        # nothing to update
+    ((40, 30), np.float64, "F"),      # not C-contiguous: the whole arrays at once
+])
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_update_is_its_plain_form(shape, dtype, layout, amsgrad):
+    def state():
+        arrays = [RNG.standard_normal(shape).astype(dtype) for _ in range(3)]
+        arrays[2] = np.abs(arrays[2])  # v >= 0
+        arrays.append(np.abs(RNG.standard_normal(shape)).astype(dtype) if amsgrad else None)
+        return [None if a is None else np.asarray(a, order=layout) for a in arrays]
+    grad = np.asfortranarray(RNG.standard_normal(shape).astype(dtype))  # any layout
+    args = ((0.5, 0.999), 2e-4, 1 - 0.5**3, 1 - 0.999**3, 1e-8)
+    fast = state()
+    plain = [None if a is None else a.copy(order=layout) for a in fast]
+    ids = [id(a) for a in fast]
+    kernels.adam_update_(fast[0], grad, *fast[1:], *args)
+    _adam_plain(plain[0], grad, *plain[1:], *args)
+    for got, want in zip(fast, plain):
+        if want is not None:
+            np.testing.assert_array_equal(got, want)
+    assert [id(a) for a in fast] == ids  # in place
+    if np.prod(shape) > kernels.CACHE_BLOCK_BYTES // np.dtype(dtype).itemsize:
+        assert len(kernels._flat_blocks(fast[0].size, fast[0].itemsize)) > 1
 
 
 FAULTS_PER_ROUND = """

@@ -15,7 +15,8 @@ tests/ops/test_kernels.py checks that the two agree. The tricks, all of them her
   ``im2col`` and ``to_rows`` find the batch already last and copy nothing.
 * **in-place updates**: every fresh array costs page faults and a pass over memory, which is
   most of what an elementwise op on a big array spends. ``moving_average_`` and ``adam_step``
-  reuse the memory they are given instead of allocating intermediates; ``channel_sums`` (the
+  reuse the memory they are given instead of allocating intermediates, and ``adam_update_``
+  runs Adam's ~13 passes block by block, each block staying in the cache; ``channel_sums`` (the
   per-channel sums of BatchNorm) reduces a product without forming it.
 * **freed memory kept**: a fresh array of a few MB costs ~800 page faults on first touch, about
   as long as the arithmetic on it; glibc gives such arrays back to the system when they are
@@ -38,9 +39,9 @@ from typing import Any
 from tinygan import backend
 
 __all__ = [
-    "adam_step", "channel_sums", "col2im", "from_rows", "get_conv_outsize", "get_deconv_outsize",
-    "im2col", "keep_freed_memory", "matmul_at_b_t", "moving_average_", "slope_from_mask",
-    "to_rows",
+    "adam_step", "adam_update_", "channel_sums", "col2im", "from_rows", "get_conv_outsize",
+    "get_deconv_outsize", "im2col", "in_memory_order", "keep_freed_memory", "matmul_at_b_t",
+    "memory_order", "moving_average_", "slope_from_mask", "to_rows",
 ]
 
 Pair = tuple[int, int]
@@ -147,6 +148,29 @@ def from_rows(a: Any, n: int, h: int, w: int) -> Any:
     return a.reshape(-1, h, w, n).transpose(3, 0, 1, 2)
 
 
+def memory_order(a: Any) -> tuple[int, ...] | None:
+    """The axes of ``a`` from the slowest-varying in memory to the fastest, if ``a`` is dense
+    (its elements fill one block of memory, as a C-contiguous array or a transposed view of one
+    does); None if it is not. A C-contiguous array gives (0, 1, ..., ndim - 1); a batch-last
+    (N, C, H, W) view of a (C, H, W, N) buffer gives (1, 2, 3, 0)."""
+    order = tuple(sorted(range(a.ndim), key=lambda k: -a.strides[k]))
+    return order if a.transpose(order).flags.c_contiguous else None
+
+
+def in_memory_order(a: Any, order: tuple[int, ...]) -> Any:
+    """``a`` laid out in memory in ``order`` (as ``memory_order`` names it): ``a`` itself if
+    it already is, else a copy. Elementwise ops on two arrays run several times slower when
+    their memory orders differ (each walks the other's memory with a stride).
+
+    Plain form: ``a`` (the values are the same; only their place in memory differs).
+    """
+    if memory_order(a) == order:
+        return a
+    xp = backend.get_array_module(a)
+    inverse = tuple(sorted(range(len(order)), key=order.__getitem__))
+    return xp.ascontiguousarray(a.transpose(order)).transpose(inverse)
+
+
 def matmul_at_b_t(a: Any, b: Any) -> Any:
     """a @ b^T, contiguous, computed as (b @ a^T)^T.
 
@@ -208,6 +232,55 @@ def adam_step(m: Any, v: Any, lr: float, bias_correction1: float, bias_correctio
     step = xp.divide(m, denom, out=scratch)
     step *= lr / bias_correction1
     return step
+
+
+CACHE_BLOCK_BYTES = 256 * 1024  # one block of each array of a fused update: ~5 of them fit in L2
+
+
+def _flat_blocks(n: int, itemsize: int) -> list[slice]:
+    """Consecutive slices of [0, n), ``CACHE_BLOCK_BYTES`` of memory each."""
+    step = max(1, CACHE_BLOCK_BYTES // itemsize)
+    return [slice(a, min(n, a + step)) for a in range(0, n, step)]
+
+
+def adam_update_(param: Any, grad: Any, m: Any, v: Any, v_max: Any, betas: tuple[float, float],
+                 lr: float, bias_correction1: float, bias_correction2: float,
+                 eps: float) -> None:
+    """One Adam update of ``param`` in place, the moments ``m``, ``v`` (and ``v_max``) with it,
+    block by block: each block of the arrays stays in the cache for the update's ~13 passes,
+    instead of every pass reading the whole array from memory.
+
+    Plain form (the same operations in the same order, on whole arrays; ``v_max`` None
+    without amsgrad)::
+
+        moving_average_(m, grad, beta1, scratch)          # m = β1 m + (1 - β1) g
+        moving_average_(v, grad * grad, beta2, scratch)   # v = β2 v + (1 - β2) g²
+        if v_max is not None: v = maximum(v_max, v, out=v_max)
+        param -= adam_step(m, v, lr, bias_correction1, bias_correction2, eps, scratch)
+
+    Blocks are flat slices, so ``param``, ``m``, ``v`` and ``v_max`` must share one memory
+    order; if any is not C-contiguous (or the arrays are on a GPU, where one kernel per pass is
+    the fast way) the update runs on the whole arrays at once.
+    """
+    xp = backend.get_array_module(param)
+    beta1, beta2 = betas
+    state = [a for a in (param, m, v, v_max) if a is not None]
+    if xp.__name__ == "numpy" and all(a.flags.c_contiguous for a in state) and param.size:
+        param, grad, m, v = (a.reshape(-1) for a in (param, grad, m, v))
+        v_max = None if v_max is None else v_max.reshape(-1)
+        blocks = _flat_blocks(param.size, param.itemsize)
+        buffer = xp.empty(blocks[0].stop, dtype=param.dtype)
+    else:
+        blocks = [...]  # the whole arrays as one block
+        buffer = xp.empty_like(param)
+    for block in blocks:
+        scratch = buffer if block is ... else buffer[:block.stop - block.start]
+        g, mb, vb = grad[block], m[block], v[block]
+        moving_average_(mb, g, beta1, scratch)
+        vb = moving_average_(vb, xp.multiply(g, g, out=scratch), beta2, scratch)
+        if v_max is not None:
+            vb = xp.maximum(v_max[block], vb, out=v_max[block])
+        param[block] -= adam_step(mb, vb, lr, bias_correction1, bias_correction2, eps, scratch)
 
 
 # glibc's mallopt parameters (malloc.h) and their defaults

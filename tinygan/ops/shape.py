@@ -15,20 +15,27 @@ import numpy
 from tinygan import backend
 from tinygan.autograd.function import Context, Function
 from tinygan.autograd.tensor import Tensor
-from tinygan.ops import checks
+from tinygan.ops import checks, kernels
 
 
 class Reshape(Function):
-    """f(x) = x with a new shape (same elements, same order).   df/dx: reshape back."""
+    """f(x) = x with a new shape (same elements, same order).   df/dx: reshape back.
+
+    The gradient goes back in x's memory order (``kernels.in_memory_order``): a conv's output
+    is laid out batch-last (kernels.py), and the ops before the reshape run several times
+    slower on a gradient of another layout than their saved arrays.
+    """
 
     @staticmethod
     def forward(ctx: Context, x: Any, shape: tuple[int, ...]) -> Any:
         ctx.shape = x.shape
+        ctx.order = kernels.memory_order(x)
         return x.reshape(shape)
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> tuple[Any, None]:
-        return grad.reshape(ctx.shape), None
+        grad = grad.reshape(ctx.shape)
+        return (grad if ctx.order is None else kernels.in_memory_order(grad, ctx.order)), None
 
     @staticmethod
     def backward_graph(ctx: Context, grad: Tensor, x: Tensor, shape: Any) -> tuple[Any, None]:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tinygan import backend
-from tinygan.autograd.tensor import Tensor
+from tinygan.autograd.tensor import Tensor, stored_array
 from tinygan.ops import kernels
 from tinygan.optim.optimizer import Optimizer
 
@@ -138,30 +138,26 @@ class Adam(Optimizer):
     def _update(self, p: Tensor, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
         xp = backend.get_array_module(grad)
         beta1, beta2 = group["betas"]
-        if not state:  # first step: the moments start at zero
+        if not state:  # first step: the moments start at zero (in the parameter's memory order)
             state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(grad)
-            state["exp_avg_sq"] = xp.zeros_like(grad)
+            state["exp_avg"] = xp.zeros_like(stored_array(p))
+            state["exp_avg_sq"] = xp.zeros_like(stored_array(p))
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = xp.zeros_like(grad)
+                state["max_exp_avg_sq"] = xp.zeros_like(stored_array(p))
         if group["maximize"]:
             grad = -grad
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * p.data
         state["step"] += 1
         t = state["step"]
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        # The moments are updated in place, through one scratch array of the parameter's size
-        # (kernels.py: every fresh array costs page faults and a pass over memory).
-        scratch = xp.empty_like(grad)
-        kernels.moving_average_(m, grad, beta1, scratch)  # m = β1 m + (1 - β1) g
-        kernels.moving_average_(v, grad * grad, beta2, scratch)  # v = β2 v + (1 - β2) g²
         bias_correction1 = 1 - beta1**t  # Python floats: no float64 arrays in a float32 model
         bias_correction2 = 1 - beta2**t
-        if group["amsgrad"]:
-            if "max_exp_avg_sq" not in state:  # amsgrad switched on after some steps
-                state["max_exp_avg_sq"] = xp.zeros_like(grad)
-            v = xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])  # v^max
-        # θ = θ - γ m̂ / (sqrt(v̂) + ε), with m̂ = m / bias_correction1, v̂ = v / bias_correction2
-        p.data -= kernels.adam_step(m, v, group["lr"], bias_correction1, bias_correction2,
-                                    group["eps"], scratch)
+        if group["amsgrad"] and "max_exp_avg_sq" not in state:  # switched on after some steps
+            state["max_exp_avg_sq"] = xp.zeros_like(stored_array(p))
+        # m = β1 m + (1 - β1) g,  v = β2 v + (1 - β2) g²,  v^max = max(v^max, v) (amsgrad),
+        # θ = θ - γ m̂ / (sqrt(v̂) + ε)  with m̂ = m / bias_correction1, v̂ = v / bias_correction2
+        # (v̂ from v^max with amsgrad): all in place, a cache-sized block at a time (kernels.py)
+        kernels.adam_update_(stored_array(p), grad, state["exp_avg"], state["exp_avg_sq"],
+                             state.get("max_exp_avg_sq") if group["amsgrad"] else None,
+                             (beta1, beta2), group["lr"], bias_correction1, bias_correction2,
+                             group["eps"])
