@@ -237,12 +237,6 @@ def adam_step(m: Any, v: Any, lr: float, bias_correction1: float, bias_correctio
 CACHE_BLOCK_BYTES = 256 * 1024  # one block of each array of a fused update: ~5 of them fit in L2
 
 
-def _flat_blocks(n: int, itemsize: int) -> list[slice]:
-    """Consecutive slices of [0, n), ``CACHE_BLOCK_BYTES`` of memory each."""
-    step = max(1, CACHE_BLOCK_BYTES // itemsize)
-    return [slice(a, min(n, a + step)) for a in range(0, n, step)]
-
-
 def adam_update_(param: Any, grad: Any, m: Any, v: Any, v_max: Any, betas: tuple[float, float],
                  lr: float, bias_correction1: float, bias_correction2: float,
                  eps: float) -> None:
@@ -258,29 +252,37 @@ def adam_update_(param: Any, grad: Any, m: Any, v: Any, v_max: Any, betas: tuple
         if v_max is not None: v = maximum(v_max, v, out=v_max)
         param -= adam_step(m, v, lr, bias_correction1, bias_correction2, eps, scratch)
 
-    Blocks are flat slices, so ``param``, ``m``, ``v`` and ``v_max`` must share one memory
-    order; if any is not C-contiguous (or the arrays are on a GPU, where one kernel per pass is
-    the fast way) the update runs on the whole arrays at once.
+    Blocks are flat slices of ``CACHE_BLOCK_BYTES``, so ``param``, ``m``, ``v`` and ``v_max``
+    must be C-contiguous; if one is not, or the arrays fit in one block, or they are on a GPU
+    (where one kernel per pass is the fast way), the update runs on the whole arrays at once.
     """
     xp = backend.get_array_module(param)
-    beta1, beta2 = betas
-    state = [a for a in (param, m, v, v_max) if a is not None]
-    if xp.__name__ == "numpy" and all(a.flags.c_contiguous for a in state) and param.size:
-        param, grad, m, v = (a.reshape(-1) for a in (param, grad, m, v))
-        v_max = None if v_max is None else v_max.reshape(-1)
-        blocks = _flat_blocks(param.size, param.itemsize)
-        buffer = xp.empty(blocks[0].stop, dtype=param.dtype)
-    else:
-        blocks = [...]  # the whole arrays as one block
-        buffer = xp.empty_like(param)
-    for block in blocks:
-        scratch = buffer if block is ... else buffer[:block.stop - block.start]
-        g, mb, vb = grad[block], m[block], v[block]
-        moving_average_(mb, g, beta1, scratch)
-        vb = moving_average_(vb, xp.multiply(g, g, out=scratch), beta2, scratch)
-        if v_max is not None:
-            vb = xp.maximum(v_max[block], vb, out=v_max[block])
-        param[block] -= adam_step(mb, vb, lr, bias_correction1, bias_correction2, eps, scratch)
+    block = CACHE_BLOCK_BYTES // param.itemsize
+    args = (betas, lr, bias_correction1, bias_correction2, eps)
+    state = (param, m, v) if v_max is None else (param, m, v, v_max)
+    if param.size <= block or xp.__name__ != "numpy" or not all(
+            a.flags.c_contiguous for a in state):
+        _adam_block(param, grad, m, v, v_max, *args, xp.empty_like(param))
+        return
+    param, grad, m, v = (a.reshape(-1) for a in (param, grad, m, v))
+    v_max = None if v_max is None else v_max.reshape(-1)
+    scratch = xp.empty(block, dtype=param.dtype)
+    for start in range(0, param.size, block):
+        b = slice(start, start + block)
+        _adam_block(param[b], grad[b], m[b], v[b], None if v_max is None else v_max[b], *args,
+                    scratch[:min(block, param.size - start)])
+
+
+def _adam_block(param: Any, grad: Any, m: Any, v: Any, v_max: Any, betas: tuple[float, float],
+                lr: float, bias_correction1: float, bias_correction2: float, eps: float,
+                scratch: Any) -> None:
+    """``adam_update_``'s plain form on one block, through one scratch array of its size."""
+    xp = backend.get_array_module(param)
+    moving_average_(m, grad, betas[0], scratch)
+    v = moving_average_(v, xp.multiply(grad, grad, out=scratch), betas[1], scratch)
+    if v_max is not None:
+        v = xp.maximum(v_max, v, out=v_max)
+    param -= adam_step(m, v, lr, bias_correction1, bias_correction2, eps, scratch)
 
 
 # glibc's mallopt parameters (malloc.h) and their defaults
