@@ -19,7 +19,8 @@ RNG = np.random.default_rng(11)
 # (x shape, kernel, stride, padding, dilation)
 CONVS = [((2, 3, 6, 5), (3, 2), (1, 1), (0, 0), (1, 1)),
          ((1, 2, 7, 7), (4, 4), (2, 2), (1, 1), (1, 1)),
-         ((2, 1, 8, 6), (3, 3), (2, 1), (2, 0), (2, 1))]
+         ((2, 1, 8, 6), (3, 3), (2, 1), (2, 0), (2, 1)),
+         ((1, 2, 7, 8), (2, 2), (3, 3), (0, 1), (1, 1))]  # stride > kernel: pixels no patch sees
 
 
 def _im2col_plain(x, kh, kw, stride, padding, dilation):
@@ -60,6 +61,25 @@ def test_col2im_adds_each_entry_back_onto_its_pixel(conv):
                     img[:, :, y * sh + i * dh, z * sw + j * dw] += col[:, i, j, y, z, :].T
     expected = img[:, :, ph:ph + h, pw:pw + w]
     np.testing.assert_allclose(kernels.col2im(col, shape, s, p, d), expected, rtol=1e-12)
+
+
+
+@pytest.mark.parametrize("conv", CONVS)
+def test_col2im_sums_in_the_plain_forms_order(conv):
+    """Phase by phase, each pixel still gets its entries added in the order of the plain form
+    (one strided += per kernel offset onto zeros): the same sums to the last bit."""
+    shape, (kh, kw), (sh, sw), (ph, pw), (dh, dw) = conv
+    n, c, h, w = shape
+    col = RNG.standard_normal(_im2col_plain(np.zeros(shape), kh, kw, (sh, sw), (ph, pw),
+                                            (dh, dw)).shape).astype(np.float32)
+    img = np.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=np.float32)
+    oh, ow = col.shape[3:5]
+    for i in range(kh):
+        for j in range(kw):
+            img[:, i * dh:i * dh + sh * (oh - 1) + 1:sh,
+                j * dw:j * dw + sw * (ow - 1) + 1:sw] += col[:, i, j]
+    plain = img[:, ph:ph + h, pw:pw + w].transpose(3, 0, 1, 2)
+    np.testing.assert_array_equal(kernels.col2im(col, shape, (sh, sw), (ph, pw), (dh, dw)), plain)
 
 
 def test_rows_round_trip_and_layout():

@@ -7,8 +7,9 @@ tests/ops/test_kernels.py checks that the two agree. The tricks, all of them her
 * **im2col / col2im**: a convolution as one matrix product. ``im2col`` copies, for each kernel
   offset (i, j), the pixels that offset touches into a column buffer (one strided slice per
   offset: kh * kw slices, not a loop over pixels); ``col2im`` is its adjoint, adding the columns
-  back. The batch axis is kept *last* inside both (the image is copied to (C, H, W, N)), so a
-  slice moves runs of N contiguous numbers instead of single pixels: several times faster.
+  back (one phase of the stride at a time, each summed in a contiguous buffer). The batch axis
+  is kept *last* inside both (the image is copied to (C, H, W, N)), so a slice moves runs of N
+  contiguous numbers instead of single pixels: several times faster.
 * **batch-last activations**: a conv's output is handed on as a (N, C, H, W) *view* of the
   matmul's (C, H, W, N) result (``from_rows``, ``col2im``) instead of being copied to NCHW; the
   elementwise ops and BatchNorm in between keep that memory order, so the next conv's
@@ -113,22 +114,38 @@ def col2im(col: Any, shape: tuple[int, int, int, int], stride: Pair, padding: Pa
     """The adjoint of ``im2col``: add each column entry back onto the pixel it was copied from.
 
     col (C, kh, kw, OH, OW, N) -> image of ``shape`` (N, C, H, W), a view of a (C, H, W, N)
-    buffer; where patches overlap their entries add up. <im2col(x), c> = <x, col2im(c)>. Each
-    offset's slice hits every pixel at most once, so a plain ``+=`` per offset is exact (no
-    scatter needed); entries that fell on the zero padding are dropped (``_overlap``).
+    buffer; where patches overlap their entries add up. <im2col(x), c> = <x, col2im(c)>.
+    Entries that fell on the zero padding are dropped (``_overlap``).
+
+    Plain form: img[n, c, o_h s_h + i d_h - p_h, o_w s_w + j d_w - p_w] += col[c, i, j, o_h,
+    o_w, n] for every entry, a ``+=`` of one strided slice per kernel offset (i, j).
+    Here the image is assembled one *phase* at a time instead: pixel row y = o s + i d - p lies
+    in the sub-grid of rows y = a (mod s) with a = (i d - p) mod s, at row o + q there with
+    q = (i d - p - a) / s. Each sub-grid img[:, a::s_h, b::s_w] sums the offsets of its phase
+    in a contiguous buffer and is written once: ~1.5x faster than adding every offset into the
+    strided image (64 channels, 4x4 kernel, stride 2). The order of the additions onto each
+    pixel is the plain form's, so the sums are the same to the last bit.
     """
     xp = backend.get_array_module(col)
     c, kh, kw, oh, ow, n = col.shape
     _, _, h, w = shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    img = xp.zeros((c, h, w, n), dtype=col.dtype)  # (C, H, W, N)
-    for i in range(kh):
-        r0, r1 = _overlap(i * dh, sh, ph, h, oh)
-        for j in range(kw):
-            c0, c1 = _overlap(j * dw, sw, pw, w, ow)
-            if r1 > r0 and c1 > c0:
-                img[:, _window(r0 * sh + i * dh - ph, sh, r1 - r0),
-                    _window(c0 * sw + j * dw - pw, sw, c1 - c0)] += col[:, i, j, r0:r1, c0:c1]
+    img = xp.empty((c, h, w, n), dtype=col.dtype)  # (C, H, W, N)
+    for a in range(min(sh, h)):
+        for b in range(min(sw, w)):
+            phase = img[:, a::sh, b::sw]  # the pixels of rows = a, columns = b (mod stride)
+            total = xp.zeros(phase.shape, dtype=col.dtype)
+            for i in range(kh):
+                qi, off_phase = divmod(i * dh - ph - a, sh)
+                r0, r1 = _overlap(i * dh, sh, ph, h, oh)
+                if off_phase or r1 <= r0:
+                    continue
+                for j in range(kw):
+                    qj, off_phase = divmod(j * dw - pw - b, sw)
+                    c0, c1 = _overlap(j * dw, sw, pw, w, ow)
+                    if not off_phase and c1 > c0:
+                        total[:, r0 + qi:r1 + qi, c0 + qj:c1 + qj] += col[:, i, j, r0:r1, c0:c1]
+            phase[...] = total
     return img.transpose(3, 0, 1, 2)  # (N, C, H, W), a view of the batch-last buffer
 
 
