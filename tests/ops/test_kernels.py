@@ -111,6 +111,16 @@ def test_in_memory_order_keeps_the_values_and_sets_the_layout(order):
     assert (b is a) == (order == (0, 1, 2, 3))  # no copy when the layout is already right
 
 
+
+def test_matmul_like_lays_the_product_out_as_its_model():
+    a, b = RNG.standard_normal((6, 1)), RNG.standard_normal((1, 20))
+    column_major = np.asfortranarray(RNG.standard_normal((6, 20)))
+    for like, flag in ((column_major, "f_contiguous"), (column_major.copy(), "c_contiguous")):
+        out = kernels.matmul_like(a, b, like)
+        np.testing.assert_allclose(out, a @ b, rtol=1e-12)
+        assert getattr(out.flags, flag)
+
+
 def test_matmul_at_b_t():
     a, b = RNG.standard_normal((4, 50)), RNG.standard_normal((6, 50))
     out = kernels.matmul_at_b_t(a, b)

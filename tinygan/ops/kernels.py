@@ -42,7 +42,7 @@ from tinygan import backend
 __all__ = [
     "adam_step", "adam_update_", "channel_sums", "col2im", "from_rows", "get_conv_outsize",
     "get_deconv_outsize", "im2col", "in_memory_order", "keep_freed_memory", "matmul_at_b_t",
-    "memory_order", "moving_average_", "slope_from_mask", "to_rows",
+    "matmul_like", "memory_order", "moving_average_", "slope_from_mask", "to_rows",
 ]
 
 Pair = tuple[int, int]
@@ -186,6 +186,20 @@ def in_memory_order(a: Any, order: tuple[int, ...]) -> Any:
     xp = backend.get_array_module(a)
     inverse = tuple(sorted(range(len(order)), key=order.__getitem__))
     return xp.ascontiguousarray(a.transpose(order)).transpose(inverse)
+
+
+def matmul_like(a: Any, b: Any, like: Any) -> Any:
+    """a @ b (2-D), laid out in memory as ``like`` is: computed as (b^T @ a^T)^T, a
+    column-major result, when ``like`` is column-major (Fortran-ordered) and not also
+    row-major; else as a @ b.
+
+    A discriminator's flatten hands its Linear a column-major view of the batch-last conv
+    output; the Linear's input gradient in that order reshapes back to a batch-last gradient
+    without a copy. Plain form: ``a @ b``.
+    """
+    if like.ndim == 2 and like.flags.f_contiguous and not like.flags.c_contiguous:
+        return (b.T @ a.T).T
+    return a @ b
 
 
 def matmul_at_b_t(a: Any, b: Any) -> Any:

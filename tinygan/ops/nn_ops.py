@@ -12,7 +12,7 @@ from typing import Any
 from tinygan import backend
 from tinygan.autograd.function import Context, Function
 from tinygan.autograd.tensor import Tensor
-from tinygan.ops import checks
+from tinygan.ops import checks, kernels
 from tinygan.ops.linalg import matmul
 from tinygan.ops.shape import ScatterAdd
 
@@ -44,8 +44,8 @@ class LinearFn(Function):
         x, weight = ctx.saved_tensors
         g2 = grad.reshape(-1, grad.shape[-1])  # (m, out)
         gx = gw = gb = None
-        if ctx.needs_input_grad[0]:
-            gx = grad @ weight
+        if ctx.needs_input_grad[0]:  # (laid out as x is: a flatten's view of a conv output)
+            gx = kernels.matmul_like(grad, weight, x) if x.ndim == 2 else grad @ weight
         if ctx.needs_input_grad[1]:
             gw = g2.T @ x.reshape(-1, x.shape[-1])
         if ctx.needs_input_grad[2]:
