@@ -77,8 +77,9 @@ def frozen(module: Module) -> Iterator[Module]:
     """Freeze ``module`` for the other player's step: no gradients into its parameters, and its
     buffers (BatchNorm running statistics) exactly as before when the block ends."""
     flags = [(p, p.requires_grad) for p in module.parameters()]
-    saved = [(b, b.data.copy()) for _, b in module.named_buffers()]
-    module.requires_grad_(False)
+    saved = [(b, b.data.copy()) for b in module.buffers()]
+    for p, _ in flags:  # module.requires_grad_(False), without walking the module again
+        p.requires_grad = False
     try:
         yield module
     finally:

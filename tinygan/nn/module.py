@@ -115,8 +115,8 @@ class Module:
         a module held under two names is listed once, under the first."""
         seen: set[int] = set()
         for name, value in vars(self).items():
-            if name.startswith("_"):
-                continue
+            if name.startswith("_") or not isinstance(value, (Module, list, tuple, dict)):
+                continue  # (the check first: most attributes are numbers and parameters)
             for child_name, child in _children_of(name, value):
                 if id(child) not in seen:
                     seen.add(id(child))
