@@ -112,6 +112,14 @@ def test_in_memory_order_keeps_the_values_and_sets_the_layout(order):
 
 
 
+
+@pytest.mark.parametrize("a_shape, b_shape", [((6, 1), (1, 5)), ((2, 3, 1), (1, 4)),
+                                              ((6, 2), (2, 5)), ((6, 1), (1, 1))])
+def test_matmul_is_the_matrix_product(a_shape, b_shape):
+    a, b = RNG.standard_normal(a_shape), RNG.standard_normal(b_shape)
+    np.testing.assert_array_equal(kernels.matmul(a, b), a @ b)  # one product each: exact
+
+
 def test_matmul_like_lays_the_product_out_as_its_model():
     a, b = RNG.standard_normal((6, 1)), RNG.standard_normal((1, 20))
     column_major = np.asfortranarray(RNG.standard_normal((6, 20)))

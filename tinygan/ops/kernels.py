@@ -41,8 +41,8 @@ from tinygan import backend
 
 __all__ = [
     "adam_step", "adam_update_", "channel_sums", "col2im", "from_rows", "get_conv_outsize",
-    "get_deconv_outsize", "im2col", "in_memory_order", "keep_freed_memory", "matmul_at_b_t",
-    "matmul_like", "memory_order", "moving_average_", "slope_from_mask", "to_rows",
+    "get_deconv_outsize", "im2col", "in_memory_order", "keep_freed_memory", "matmul",
+    "matmul_at_b_t", "matmul_like", "memory_order", "moving_average_", "slope_from_mask", "to_rows",
 ]
 
 Pair = tuple[int, int]
@@ -188,9 +188,21 @@ def in_memory_order(a: Any, order: tuple[int, ...]) -> Any:
     return xp.ascontiguousarray(a.transpose(order)).transpose(inverse)
 
 
+def matmul(a: Any, b: Any) -> Any:
+    """a @ b; when the inner dimension is 1 (an outer product: a layer with one input, or the
+    gradient through a discriminator's one-logit head) as the broadcast product a * b, which
+    is the same numbers ~3-10x sooner than OpenBLAS's GEMM gives them.
+
+    Plain form: ``a @ b``.
+    """
+    if a.ndim >= 2 and b.ndim == 2 and a.shape[-1] == 1 and b.shape[0] == 1:
+        return a * b
+    return a @ b
+
+
 def matmul_like(a: Any, b: Any, like: Any) -> Any:
-    """a @ b (2-D), laid out in memory as ``like`` is: computed as (b^T @ a^T)^T, a
-    column-major result, when ``like`` is column-major (Fortran-ordered) and not also
+    """``matmul(a, b)``, laid out in memory as ``like`` is: computed as (b^T @ a^T)^T, a
+    column-major result, when ``like`` is 2-D, column-major (Fortran-ordered) and not also
     row-major; else as a @ b.
 
     A discriminator's flatten hands its Linear a column-major view of the batch-last conv
@@ -198,8 +210,8 @@ def matmul_like(a: Any, b: Any, like: Any) -> Any:
     without a copy. Plain form: ``a @ b``.
     """
     if like.ndim == 2 and like.flags.f_contiguous and not like.flags.c_contiguous:
-        return (b.T @ a.T).T
-    return a @ b
+        return matmul(b.T, a.T).T
+    return matmul(a, b)
 
 
 def matmul_at_b_t(a: Any, b: Any) -> Any:

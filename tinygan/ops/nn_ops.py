@@ -34,7 +34,7 @@ class LinearFn(Function):
     @staticmethod
     def forward(ctx: Context, x: Any, weight: Any, bias: Any) -> Any:
         ctx.save_for_backward(x, weight)
-        out = x @ weight.T
+        out = kernels.matmul(x, weight.T)  # x W^T
         if bias is not None:
             out += bias
         return out
@@ -45,7 +45,7 @@ class LinearFn(Function):
         g2 = grad.reshape(-1, grad.shape[-1])  # (m, out)
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:  # (laid out as x is: a flatten's view of a conv output)
-            gx = kernels.matmul_like(grad, weight, x) if x.ndim == 2 else grad @ weight
+            gx = kernels.matmul_like(grad, weight, x)  # G W
         if ctx.needs_input_grad[1]:
             gw = g2.T @ x.reshape(-1, x.shape[-1])
         if ctx.needs_input_grad[2]:
