@@ -240,3 +240,27 @@ def test_step_flops_match_pytorch_profiler(run_module, name):
         step(batches.z[1], batches.real[1])
     counted = sum(e.flops for e in prof.events() if e.name in ("aten::mm", "aten::addmm"))
     assert twins.step_flops(twins.build(name, batch_size=3), 3) == counted
+
+
+@pytest.mark.parametrize("name", ["gauss1d", "ring2d", "mlp-mnist", "dcgan-mnist"])
+def test_the_step_products_are_the_steps_flops(run_module, name):
+    """bench_gemm's list of a step's products adds up to the FLOP count of the step (which the
+    test above checks against PyTorch's profiler), and every product is a real matrix."""
+    import bench_gemm  # noqa: PLC0415
+    import twins  # noqa: PLC0415
+
+    products = bench_gemm.step_products(name)
+    setup = twins.build(name)
+    assert sum(2 * m * k * n * c for (m, k, n), c in products.items()) == twins.step_flops(
+        setup, setup.batch_size)
+    assert all(min(p) >= 1 and c >= 1 for p, c in products.items())
+
+
+def test_bench_gemm_prints_a_table_from_both_workers(run_module, capsys):
+    import bench_gemm  # noqa: PLC0415
+
+    if not run_module.common.torch_installed():
+        pytest.skip("PyTorch is not installed")
+    bench_gemm.main(["--setups", "gauss1d", "--threads", "1", "--repeats", "2", "--rounds", "1"])
+    out = capsys.readouterr().out
+    assert "| **gauss1d** | **all 30 products of the step** |" in out

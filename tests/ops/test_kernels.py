@@ -129,6 +129,26 @@ def test_matmul_like_lays_the_product_out_as_its_model():
         assert getattr(out.flags, flag)
 
 
+
+@pytest.mark.parametrize("shape", [(3000, 7), (7, 3000), (1, 5), (5, 1), (0, 4), (64, 64)])
+def test_transpose_2d_is_a_contiguous_transpose(shape):
+    a = RNG.standard_normal(shape).astype(np.float32)
+    out = kernels.transpose_2d(a)
+    np.testing.assert_array_equal(out, a.T)
+    assert out.flags.c_contiguous and not np.shares_memory(out, a)
+
+
+def test_the_batch_last_round_trip_goes_through_transpose_2d(monkeypatch):
+    calls = []
+    plain = kernels.transpose_2d
+    monkeypatch.setattr(kernels, "transpose_2d", lambda a: calls.append(a.shape) or plain(a))
+    a = RNG.standard_normal((4, 3, 5, 6))
+    bl = kernels.in_memory_order(a, (1, 2, 3, 0))
+    back = kernels.in_memory_order(bl, (0, 1, 2, 3))
+    np.testing.assert_array_equal(back, a)
+    assert back.flags.c_contiguous and calls == [(4, 90), (90, 4)]
+
+
 def test_matmul_at_b_t():
     a, b = RNG.standard_normal((4, 50)), RNG.standard_normal((6, 50))
     out = kernels.matmul_at_b_t(a, b)

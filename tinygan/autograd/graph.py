@@ -192,6 +192,9 @@ def accumulate(total: Any, grad: Any, handed_out: set[int]) -> Any:
         return backend.as_array(total + grad)
     fresh = getattr(grad, "base", False) is None and grad.flags.writeable
     if not fresh or id(grad) in handed_out:
-        grad = grad.copy()
+        from tinygan.ops.kernels import in_memory_order  # noqa: PLC0415 (ops import autograd)
+
+        copied = in_memory_order(grad, tuple(range(grad.ndim)))  # C order, fast from batch-last
+        grad = grad.copy() if copied is grad else copied
     handed_out.add(id(grad))
     return grad
