@@ -116,7 +116,7 @@ def worker(args: argparse.Namespace) -> None:
     if args.lib == "torch":
         import torch  # noqa: PLC0415
 
-        torch.set_num_threads(args.threads)
+        torch.set_num_threads(args.threads[0])
     products = [tuple(p) for p in json.loads(args.products)]
     print(json.dumps({"medians_s": time_products(args.lib, products, args.repeats)}))
 
