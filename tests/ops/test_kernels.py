@@ -158,11 +158,12 @@ def test_matmul_at_b_t():
 
 @pytest.mark.parametrize("slope", [0.0, 0.2, 0.01])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_slope_from_mask_is_where(slope, dtype):
-    mask = RNG.standard_normal((5, 7)) > 0
-    out = kernels.slope_from_mask(mask, slope, dtype)
-    assert out.dtype == dtype
-    np.testing.assert_allclose(out, np.where(mask, 1.0, slope).astype(dtype), rtol=1e-7)
+def test_leaky_slope_is_where(slope, dtype):
+    x = RNG.standard_normal((5, 7))
+    x[0, :3] = 0.0  # at 0 the slope is s, as PyTorch's
+    out = kernels.leaky_slope(x.T, slope, dtype)
+    assert out.dtype == dtype and out.flags.f_contiguous  # laid out as its x
+    np.testing.assert_array_equal(out, np.where(x.T > 0, 1.0, slope).astype(dtype))
 
 
 @pytest.mark.parametrize("shape", [(5, 3), (4, 3, 6), (4, 3, 2, 5)])

@@ -54,7 +54,7 @@ class LeakyReLU(Function):
 
     @staticmethod
     def forward(ctx: Context, x: Any, negative_slope: float) -> Any:
-        slope = kernels.slope_from_mask(x > 0, negative_slope, x.dtype)  # 1 or s
+        slope = kernels.leaky_slope(x, negative_slope, x.dtype)  # 1 or s
         ctx.save_for_backward(slope)
         return x * slope
 
@@ -66,7 +66,7 @@ class LeakyReLU(Function):
     @staticmethod
     def backward_graph(ctx: Context, grad: Tensor, x: Tensor,
                        negative_slope: float) -> tuple[Any, None]:
-        slope = kernels.slope_from_mask(x.data > 0, negative_slope, grad.dtype)
+        slope = kernels.leaky_slope(x.data, negative_slope, grad.dtype)
         return grad * Tensor(slope), None
 
 

@@ -24,7 +24,7 @@ tests/ops/test_kernels.py checks that the two agree. The tricks, all of them her
   freed, so every step faults them in again (~27,000 faults per dcgan-mnist step).
   ``keep_freed_memory`` (called when tinygan is imported, unless ``TINYGAN_KEEP_FREED_MEMORY=0``)
   asks glibc to keep freed memory for reuse instead: a buffer pool for every op at once.
-* **arithmetic on masks**: ``slope_from_mask`` builds s + (1 - s) [x > 0] in one array (the
+* **arithmetic on masks**: ``leaky_slope`` builds s + (1 - s) [x > 0] in one array (the
   slope LeakyReLU multiplies by); NumPy's ``where(mask, 1, s)`` is ~15x slower on a random
   mask.
 """
@@ -42,7 +42,7 @@ from tinygan import backend
 __all__ = [
     "adam_step", "adam_update_", "channel_sums", "col2im", "from_rows", "get_conv_outsize",
     "get_deconv_outsize", "im2col", "in_memory_order", "keep_freed_memory", "matmul",
-    "matmul_at_b_t", "matmul_like", "memory_order", "moving_average_", "slope_from_mask",
+    "matmul_at_b_t", "matmul_like", "memory_order", "moving_average_", "leaky_slope",
     "to_rows", "transpose_2d",
 ]
 
@@ -260,12 +260,16 @@ def matmul_at_b_t(a: Any, b: Any) -> Any:
     return transpose_2d(b @ a.T)
 
 
-def slope_from_mask(mask: Any, negative_slope: float, dtype: Any) -> Any:
-    """s + (1 - s) mask as a new array of ``dtype``: 1 where mask, else s.
+def leaky_slope(x: Any, negative_slope: float, dtype: Any) -> Any:
+    """The slope of LeakyReLU at each entry of x, a new array of ``dtype`` laid out as x:
+    1 where x > 0, else s. Built as s + (1 - s) [x > 0], the comparison written straight into
+    the float array (no boolean mask to cast: three passes over memory instead of four).
 
-    Plain form: ``where(mask, 1, s)``.
+    Plain form: ``where(x > 0, 1, s)`` (NumPy's where is ~15x slower on a random mask).
     """
-    slope = mask.astype(dtype)  # 1.0 where x > 0, else 0.0 (a new array)
+    xp = backend.get_array_module(x)
+    slope = xp.empty_like(x, dtype=dtype)
+    xp.greater(x, 0, out=slope)  # 1.0 where x > 0, else 0.0
     slope *= 1 - negative_slope
     slope += negative_slope
     return slope
