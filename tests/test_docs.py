@@ -147,3 +147,23 @@ def test_no_cycle_through_nn_or_evaluation():
     for component in import_graph.strongly_connected(nodes, edges):
         tangled = [m for m in component if m.startswith(("tinygan.nn", "tinygan.evaluation"))]
         assert not tangled, f"an import cycle runs through {tangled}: {component}"
+
+
+# -- the speed table: the README quotes benchmarks/README.md's measured tables ------------------
+def _measured_ratios(section: str) -> dict[str, str]:
+    """set-up -> ratio in benchmarks/README.md's step table between the ``section`` markers."""
+    text = (ROOT / "benchmarks" / "README.md").read_text(encoding="utf-8")
+    block = text.split(f"<!-- {section}:begin -->")[1].split(f"<!-- {section}:end -->")[0]
+    step_table = block.split("### One training step")[1].split("###")[0]
+    rows = [r.split("|") for r in step_table.splitlines() if r.startswith("| ") and "**" in r]
+    return {cells[1].strip(): cells[5].strip().strip("*") for cells in rows}
+
+
+def test_the_readme_speed_table_is_the_measured_one():
+    rows = [r.split("|") for r in readme_section("Speed against PyTorch on the CPU").splitlines()
+            if r.startswith("| ") and "**" in r]
+    quoted = {cells[1].strip(): (cells[3].strip().strip("*"), cells[5].strip().strip("*"))
+              for cells in rows}
+    two, one = _measured_ratios("results"), _measured_ratios("results-1thread")
+    assert set(quoted) == set(two) == {"gauss1d", "ring2d", "mlp-mnist", "dcgan-mnist"}
+    assert quoted == {name: (two[name], one[name]) for name in quoted}

@@ -8,8 +8,9 @@ process may use; ``tinygan train`` sets it from the machine's load (``--threads`
 
 A thread pool for the copies of im2col/col2im and the optimizers' updates was tried here and
 measured on a quiet 2-core machine: no faster with two threads (dcgan-mnist 93 ms either way,
-mlp-mnist 11.2 against 11.5 ms; likely, though not measured, because OpenBLAS's own threads
-spin on the second core after each product), so it was taken out again.
+mlp-mnist 11.2 against 11.5 ms: OpenBLAS's idle thread spins on the second core after each
+product), so it was taken out again; so was a split of the products over our own threads with
+OpenBLAS on one (slower: benchmarks/README.md, "Tried this round").
 
     >>> import tinygan
     >>> before = tinygan.get_num_threads()
