@@ -263,3 +263,19 @@ def test_keep_freed_memory_stops_page_faults_on_fresh_arrays():
     assert kernels.keep_freed_memory(False) and kernels.keep_freed_memory()  # both settable
     assert _faults_per_round("1") < 50  # the memory of the last round is reused
     assert _faults_per_round("0") > 1000  # glibc's defaults: trimmed and faulted in again
+
+
+def test_adam_update_many_is_adam_update_on_each():
+    shapes = [(3, 4), (7,), (1,), (2, 3, 2)]
+    def arrays():
+        rng = np.random.default_rng(5)
+        return [[rng.standard_normal(s).astype(np.float32) for s in shapes] for _ in range(4)]
+    args = ((0.5, 0.999), 2e-4, 1 - 0.5**2, 1 - 0.999**2, 1e-8)
+    (p1, g1, m1, v1), (p2, g2, m2, v2) = arrays(), arrays()
+    v1 = [np.abs(v) for v in v1]
+    v2 = [np.abs(v) for v in v2]
+    kernels.adam_update_many_(p1, g1, m1, v1, *args)
+    for p, g, m, v in zip(p2, g2, m2, v2):
+        kernels.adam_update_(p, g, m, v, None, *args)
+    for a, b in zip(p1 + m1 + v1, p2 + m2 + v2):
+        np.testing.assert_array_equal(a, b)

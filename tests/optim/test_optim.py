@@ -315,3 +315,43 @@ def test_device_arrays_stay_on_the_device(name, kwargs, fake_cuda):
     opt_dev.load_state_dict(host_sd)
     assert all(isinstance(v, (int, fake_cuda.ndarray))
                for s in opt_dev.state.values() for v in s.values())
+
+
+class _OneByOneAdam(optim.Adam):
+    """Adam with every parameter updated on its own (the base class's group update)."""
+
+    _update_group = optim.Optimizer._update_group
+
+
+def test_adam_updates_small_parameters_together_to_the_same_bits(monkeypatch):
+    """Adam's small parameters go through one flat update (kernels.adam_update_many_) from
+    their second step on, those at the same step count together; the numbers are those of
+    updating each on its own, to the bit, also after a parameter missed a step."""
+    from tinygan.ops import kernels
+
+    calls = []
+    many = kernels.adam_update_many_
+    monkeypatch.setattr(kernels, "adam_update_many_",
+                        lambda params, *a: calls.append(len(params)) or many(params, *a))
+    rng = np.random.default_rng(3)
+    shapes = [(3, 4), (4,), (300, 300), (1,), (5, 2)]  # (300, 300): more than one cache block
+    starts = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    nets = [[tinygan.nn.Parameter(tinygan.tensor(a.copy())) for a in starts] for _ in range(2)]
+    opts = [optim.Adam(nets[0], lr=0.01, betas=(0.5, 0.999)),
+            _OneByOneAdam(nets[1], lr=0.01, betas=(0.5, 0.999))]
+    for step in range(6):
+        grads = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+        for params, opt in zip(nets, opts):
+            for i, (p, g) in enumerate(zip(params, grads)):
+                p.grad = None if (step == 3 and i == 1) else g.copy()
+            opt.step()
+        for a, b in zip(*nets):
+            np.testing.assert_array_equal(a.data, b.data)
+    # the four small ones together; three at step 3 and after it (the one that missed it is a
+    # step behind, alone)
+    assert calls == [4, 4, 3, 3, 3]
+    states = [opt.state_dict()["state"] for opt in opts]
+    assert states[0].keys() == states[1].keys()
+    for i in states[0]:
+        for key in ("step", "exp_avg", "exp_avg_sq"):
+            np.testing.assert_array_equal(states[0][i][key], states[1][i][key])

@@ -40,9 +40,9 @@ from typing import Any
 from tinygan import backend
 
 __all__ = [
-    "adam_step", "adam_update_", "channel_sums", "col2im", "from_rows", "get_conv_outsize",
-    "get_deconv_outsize", "im2col", "in_memory_order", "keep_freed_memory", "matmul",
-    "matmul_at_b_t", "matmul_like", "memory_order", "moving_average_", "leaky_slope",
+    "adam_step", "adam_update_", "adam_update_many_", "channel_sums", "col2im", "from_rows",
+    "get_conv_outsize", "get_deconv_outsize", "im2col", "in_memory_order", "keep_freed_memory",
+    "leaky_slope", "matmul", "matmul_at_b_t", "matmul_like", "memory_order", "moving_average_",
     "to_rows", "transpose_2d",
 ]
 
@@ -354,6 +354,37 @@ def adam_update_(param: Any, grad: Any, m: Any, v: Any, v_max: Any, betas: tuple
         b = slice(start, start + block)
         _adam_block(param[b], grad[b], m[b], v[b], None if v_max is None else v_max[b], *args,
                     scratch[:min(block, param.size - start)])
+
+
+def adam_update_many_(params: list[Any], grads: list[Any], ms: list[Any], vs: list[Any],
+                      betas: tuple[float, float], lr: float, bias_correction1: float,
+                      bias_correction2: float, eps: float) -> None:
+    """``adam_update_`` (without amsgrad) on several parameters at one step count, as one flat
+    update: their gradients and moments are gathered into three flat arrays, updated there,
+    and the moments and the parameters' steps written back. For small parameters (a toy
+    network's layers, every bias) the ~13 NumPy calls per parameter cost more than their
+    arithmetic; here the whole list takes ~13 calls and three per parameter (48 -> 23 us for
+    gauss1d's discriminator).
+
+    Plain form: ``for p, g, m, v in zip(params, grads, ms, vs): adam_update_(p, g, m, v, None,
+    betas, lr, bias_correction1, bias_correction2, eps)``: the same operations on every entry,
+    so the same numbers to the bit.
+    """
+    xp = backend.get_array_module(params[0])
+    g = xp.concatenate([a.reshape(-1) for a in grads])
+    m = xp.concatenate([a.reshape(-1) for a in ms])
+    v = xp.concatenate([a.reshape(-1) for a in vs])
+    step = xp.empty_like(g)
+    moving_average_(m, g, betas[0], step)
+    moving_average_(v, xp.multiply(g, g, out=step), betas[1], step)
+    adam_step(m, v, lr, bias_correction1, bias_correction2, eps, step)
+    start = 0
+    for param, m_out, v_out in zip(params, ms, vs):
+        end = start + param.size
+        m_out[...] = m[start:end].reshape(param.shape)
+        v_out[...] = v[start:end].reshape(param.shape)
+        param -= step[start:end].reshape(param.shape)
+        start = end
 
 
 def _adam_block(param: Any, grad: Any, m: Any, v: Any, v_max: Any, betas: tuple[float, float],

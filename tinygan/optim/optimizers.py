@@ -135,6 +135,34 @@ class Adam(Optimizer):
             raise ValueError(f"Adam: betas must be two numbers in [0, 1), got {group['betas']}")
         group["betas"] = betas
 
+    def _update_group(self, updates: list[tuple[Tensor, Any, dict[str, Any]]],
+                      group: dict[str, Any]) -> None:
+        """Each parameter by ``_update``; but the small ones (at most one cache block each,
+        past their first step, plain Adam on NumPy arrays), those at the same step and of one
+        dtype, in one flat update each, ``kernels.adam_update_many_``: the same arithmetic
+        with a few NumPy calls in all instead of ~13 per parameter."""
+        batches: dict[tuple[int, Any], list[tuple[Tensor, Any, dict[str, Any]]]] = {}
+        if not (group["amsgrad"] or group["maximize"] or group["weight_decay"]):
+            for p, grad, state in updates:
+                if (state and grad.nbytes <= kernels.CACHE_BLOCK_BYTES
+                        and backend.get_array_module(grad).__name__ == "numpy"):
+                    batches.setdefault((state["step"], grad.dtype), []).append((p, grad, state))
+        batches = {key: batch for key, batch in batches.items() if len(batch) > 1}
+        together = {id(p) for batch in batches.values() for p, _, _ in batch}
+        for p, grad, state in updates:
+            if id(p) not in together:
+                self._update(p, grad, state, group)
+        beta1, beta2 = group["betas"]
+        for (step, _), batch in batches.items():
+            t = step + 1
+            for _, _, state in batch:
+                state["step"] = t
+            kernels.adam_update_many_(
+                [stored_array(p) for p, _, _ in batch], [grad for _, grad, _ in batch],
+                [state["exp_avg"] for _, _, state in batch],
+                [state["exp_avg_sq"] for _, _, state in batch], (beta1, beta2), group["lr"],
+                1 - beta1**t, 1 - beta2**t, group["eps"])
+
     def _update(self, p: Tensor, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
         xp = backend.get_array_module(grad)
         beta1, beta2 = group["betas"]
