@@ -135,6 +135,33 @@ class Adam(Optimizer):
             raise ValueError(f"Adam: betas must be two numbers in [0, 1), got {group['betas']}")
         group["betas"] = betas
 
+    def _update(self, p: Tensor, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
+        xp = backend.get_array_module(grad)
+        beta1, beta2 = group["betas"]
+        if not state:  # first step: the moments start at zero (in the parameter's memory order)
+            state["step"] = 0
+            state["exp_avg"] = xp.zeros_like(stored_array(p))
+            state["exp_avg_sq"] = xp.zeros_like(stored_array(p))
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = xp.zeros_like(stored_array(p))
+        if group["maximize"]:
+            grad = -grad
+        if group["weight_decay"] != 0:
+            grad = grad + group["weight_decay"] * p.data
+        state["step"] += 1
+        t = state["step"]
+        bias_correction1 = 1 - beta1**t  # Python floats: no float64 arrays in a float32 model
+        bias_correction2 = 1 - beta2**t
+        if group["amsgrad"] and "max_exp_avg_sq" not in state:  # switched on after some steps
+            state["max_exp_avg_sq"] = xp.zeros_like(stored_array(p))
+        # m = β1 m + (1 - β1) g,  v = β2 v + (1 - β2) g²,  v^max = max(v^max, v) (amsgrad),
+        # θ = θ - γ m̂ / (sqrt(v̂) + ε)  with m̂ = m / bias_correction1, v̂ = v / bias_correction2
+        # (v̂ from v^max with amsgrad): all in place, a cache-sized block at a time (kernels.py)
+        kernels.adam_update_(stored_array(p), grad, state["exp_avg"], state["exp_avg_sq"],
+                             state.get("max_exp_avg_sq") if group["amsgrad"] else None,
+                             (beta1, beta2), group["lr"], bias_correction1, bias_correction2,
+                             group["eps"])
+
     def _update_group(self, updates: list[tuple[Tensor, Any, dict[str, Any]]],
                       group: dict[str, Any]) -> None:
         """Each parameter by ``_update``; but the small ones (at most one cache block each,
@@ -162,30 +189,3 @@ class Adam(Optimizer):
                 [state["exp_avg"] for _, _, state in batch],
                 [state["exp_avg_sq"] for _, _, state in batch], (beta1, beta2), group["lr"],
                 1 - beta1**t, 1 - beta2**t, group["eps"])
-
-    def _update(self, p: Tensor, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
-        xp = backend.get_array_module(grad)
-        beta1, beta2 = group["betas"]
-        if not state:  # first step: the moments start at zero (in the parameter's memory order)
-            state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(stored_array(p))
-            state["exp_avg_sq"] = xp.zeros_like(stored_array(p))
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = xp.zeros_like(stored_array(p))
-        if group["maximize"]:
-            grad = -grad
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * p.data
-        state["step"] += 1
-        t = state["step"]
-        bias_correction1 = 1 - beta1**t  # Python floats: no float64 arrays in a float32 model
-        bias_correction2 = 1 - beta2**t
-        if group["amsgrad"] and "max_exp_avg_sq" not in state:  # switched on after some steps
-            state["max_exp_avg_sq"] = xp.zeros_like(stored_array(p))
-        # m = β1 m + (1 - β1) g,  v = β2 v + (1 - β2) g²,  v^max = max(v^max, v) (amsgrad),
-        # θ = θ - γ m̂ / (sqrt(v̂) + ε)  with m̂ = m / bias_correction1, v̂ = v / bias_correction2
-        # (v̂ from v^max with amsgrad): all in place, a cache-sized block at a time (kernels.py)
-        kernels.adam_update_(stored_array(p), grad, state["exp_avg"], state["exp_avg_sq"],
-                             state.get("max_exp_avg_sq") if group["amsgrad"] else None,
-                             (beta1, beta2), group["lr"], bias_correction1, bias_correction2,
-                             group["eps"])
