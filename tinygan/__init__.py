@@ -144,7 +144,7 @@ from tinygan.utils.torch_functions import (
     var,
 )
 
-ops.kernels.keep_freed_memory()  # reuse freed memory for the next arrays (see ops/kernels.py)
+ops.kernels.keep_freed_memory()  # reuse freed memory for the next arrays (see ops/kernels/)
 
 # ``import tinygan.losses`` (and the three others) reach the module in its lesson's folder.
 for _short, _module in {"losses": losses, "models": models, "metrics": metrics,

@@ -41,6 +41,16 @@ class TinyganApi(SphinxDirective):
         self.state.nested_parse(lines, self.content_offset, section)
         return section
 
+    def _module_section(self, module: str) -> nodes.section:
+        """A module's section; a sub-package's (ops/kernels/) holds its docstring and then a
+        section for each of its modules."""
+        short = module.rsplit(".", 1)[1]
+        if not hasattr(importlib.import_module(module), "__path__"):
+            return self._section(module, f"{short}.py ({module})")
+        section = self._section(module, f"{short}/ ({module})", ("   :no-members:",))
+        section.extend(self._module_section(m) for m in reading_order(module))
+        return section
+
     def run(self) -> list[nodes.Node]:
         out: list[nodes.Node] = []
         for name in self.arguments:
@@ -53,8 +63,7 @@ class TinyganApi(SphinxDirective):
                                                         name)])
                     holder += nodes.title(text=f"{name.rsplit('.', 1)[1]}/ ({name})")
                 self.state.nested_parse(lines, self.content_offset, holder)
-                holder.extend(self._section(m, f"{m.rsplit('.', 1)[1]}.py ({m})")
-                              for m in reading_order(name))
+                holder.extend(self._module_section(m) for m in reading_order(name))
                 out.extend([holder] if len(self.arguments) > 1 else holder.children)
             else:
                 file = name.rsplit(".", 1)[1] + ".py"

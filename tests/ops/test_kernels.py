@@ -1,4 +1,4 @@
-"""Each fast kernel of tinygan/ops/kernels.py agrees with the plain form its docstring names."""
+"""Each fast kernel of tinygan/ops/kernels/ agrees with the plain form its docstring names."""
 
 from __future__ import annotations
 
@@ -141,7 +141,7 @@ def test_transpose_2d_is_a_contiguous_transpose(shape):
 def test_the_batch_last_round_trip_goes_through_transpose_2d(monkeypatch):
     calls = []
     plain = kernels.transpose_2d
-    monkeypatch.setattr(kernels, "transpose_2d", lambda a: calls.append(a.shape) or plain(a))
+    monkeypatch.setattr(kernels.layout, "transpose_2d", lambda a: calls.append(a.shape) or plain(a))
     a = RNG.standard_normal((4, 3, 5, 6))
     bl = kernels.in_memory_order(a, (1, 2, 3, 0))
     back = kernels.in_memory_order(bl, (0, 1, 2, 3))

@@ -16,7 +16,7 @@
   the ops above, so their gradients are those ops' gradients
 
 Each op's public function checks its inputs once, with the helpers of ``checks.py``, then calls
-its ``Function``. The speed tricks live in ``kernels.py`` (im2col/col2im, batch-last conv
+its ``Function``. The speed tricks live in ``kernels/`` (im2col/col2im, batch-last conv
 outputs, in-place updates, per-channel sums, freed memory kept), each tested against the plain
 form it computes; ``parallel.py`` has ``set_num_threads`` (the BLAS's threads);
 ``conv_reference.py`` has the convolutions as plain loops.

@@ -2,7 +2,7 @@
 
 A convolution slides a small kernel over the image. Written directly that is six nested loops
 (``conv2d_naive`` in ``ops/conv_reference.py``, the readable reference and the tests' oracle).
-``im2col`` (in ``ops/kernels.py``, the fast kernels) turns it into one matrix product instead:
+``im2col`` (in ``ops/kernels/``, the fast kernels) turns it into one matrix product instead:
 
 1. ``im2col`` copies, for every kernel offset (i, j), the pixels that offset touches into a
    "column" buffer ``col`` of shape (C, kh, kw, OH, OW, N): pixel (oh, ow) of the output sees

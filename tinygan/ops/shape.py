@@ -22,7 +22,7 @@ class Reshape(Function):
     """f(x) = x with a new shape (same elements, same order).   df/dx: reshape back.
 
     The gradient goes back in x's memory order (``kernels.in_memory_order``): a conv's output
-    is laid out batch-last (kernels.py), and the ops before the reshape run several times
+    is laid out batch-last (ops/kernels/), and the ops before the reshape run several times
     slower on a gradient of another layout than their saved arrays.
     """
 

@@ -1,5 +1,5 @@
 """``SGD`` and ``Adam``: the rules that turn gradients into parameter updates, each written as
-the equations of its docstring (the in-place tricks are named helpers of ``ops/kernels.py``).
+the equations of its docstring (the in-place tricks are named helpers of ``ops/kernels/``).
 
 Both subclass ``Optimizer`` (``optimizer.py``), which keeps the parameter groups, ``zero_grad``,
 ``step`` and ``state_dict``; a subclass gives the per-parameter update ``_update`` and checks its
@@ -156,7 +156,7 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = xp.zeros_like(stored_array(p))
         # m = β1 m + (1 - β1) g,  v = β2 v + (1 - β2) g²,  v^max = max(v^max, v) (amsgrad),
         # θ = θ - γ m̂ / (sqrt(v̂) + ε)  with m̂ = m / bias_correction1, v̂ = v / bias_correction2
-        # (v̂ from v^max with amsgrad): all in place, a cache-sized block at a time (kernels.py)
+        # (v̂ from v^max with amsgrad): all in place, a cache-sized block at a time (ops/kernels/)
         kernels.adam_update_(stored_array(p), grad, state["exp_avg"], state["exp_avg_sq"],
                              state.get("max_exp_avg_sq") if group["amsgrad"] else None,
                              (beta1, beta2), group["lr"], bias_correction1, bias_correction2,
