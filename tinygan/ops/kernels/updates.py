@@ -86,8 +86,8 @@ def adam_update_many_(params: list[Any], grads: list[Any], ms: list[Any], vs: li
     update: their gradients and moments are gathered into three flat arrays, updated there,
     and the moments and the parameters' steps written back. For small parameters (a toy
     network's layers, every bias) the ~13 NumPy calls per parameter cost more than their
-    arithmetic; here the whole list takes ~13 calls and three per parameter (48 -> 23 us for
-    gauss1d's discriminator).
+    arithmetic; here the whole list takes ~13 calls and three per parameter (gauss1d's D
+    optimizer: 56.5 -> 34.4 us a step).
 
     Plain form: ``for p, g, m, v in zip(params, grads, ms, vs): adam_update_(p, g, m, v, None,
     betas, lr, bias_correction1, bias_correction2, eps)``: the same operations on every entry,
