@@ -15,7 +15,9 @@ without the average:
   one image at a time);
 * ``pack-2``: PacGAN's packing, D judging pairs of images (``--pack 2``);
 * ``label-smoothing``: one-sided label smoothing, D's target for real images 0.9;
-* ``ttur``: two time-scale learning rates, G 1e-4 and D 4e-4 (Heusel et al. 2017).
+* ``ttur``: two time-scale learning rates, G 1e-4 and D 4e-4 (Heusel et al. 2017);
+* ``pack-2-r1``: ``pack-2`` with the R1 penalty on D, gamma 1 (``--r1 1``; Mescheder et al.
+  2018), to be read against ``pack-2``.
 
 The seconds a run records depend on what else the machine was doing; ``--step-costs`` times a
 step of each variant in one process (run it on an idle machine), and the collected file gives
@@ -52,6 +54,7 @@ VARIANTS: dict[str, list[str]] = {
     "pack-2": [*EMA, "--pack", "2"],
     "label-smoothing": [*EMA, "--pack", "1", "--label-smoothing", "0.1"],
     "ttur": [*EMA, "--pack", "1", "--g-lr", "1e-4", "--d-lr", "4e-4"],
+    "pack-2-r1": [*EMA, "--pack", "2", "--r1", "1"],
 }
 CURVES: dict[str, dict[str, int]] = {  # steps of each run, steps between track points
     "mlp-mnist": {"steps": 20_000, "track_every": 2_000},
@@ -106,7 +109,8 @@ def step_cost(name: str, variant: str, steps: int = 200, repeats: int = 3) -> fl
     tinygan.manual_seed(0)
     setup = models.build(name, pack=int(options.get("pack", 1)))
     recipes.set_learning_rates(setup, options.get("g_lr"), options.get("d_lr"))
-    gan = recipes.with_recipes(setup.gan(), options.get("ema"), options.get("label_smoothing", 0))
+    gan = recipes.with_recipes(setup.gan(), options.get("ema"), options.get("label_smoothing", 0),
+                               options.get("r1", 0))
     images, _ = load_mnist(None, "train")
     data = infinite_batches(images, setup.batch_size, seed=0)
     gan.fit(data, 20, batch_size=setup.batch_size, progress=False)
@@ -116,6 +120,22 @@ def step_cost(name: str, variant: str, steps: int = 200, repeats: int = 3) -> fl
         gan.fit(data, steps, batch_size=setup.batch_size, progress=False)
         times.append((time.perf_counter() - start) / steps)
     return sorted(times)[len(times) // 2]
+
+
+def write_step_costs(path: Path, costs: dict[str, float], load: tuple[float, ...]) -> None:
+    """Add ``costs`` (seconds per step of some variants, timed now) to the file at ``path``:
+    variants timed earlier keep their cost, and each timing keeps its own load averages."""
+    old = json.loads(path.read_text()) if path.is_file() else {"seconds_per_step": {}}
+    timings = old.get("timings") or ([{  # a file written before timings were listed
+        "variants": list(old["seconds_per_step"]), **{k: old[k] for k in (
+            "load_average_before", "load_average_after", "blas_threads") if k in old}}]
+        if old["seconds_per_step"] else [])
+    timings.append({"variants": list(costs), "load_average_before": [round(x, 2) for x in load],
+                    "load_average_after": [round(x, 2) for x in os.getloadavg()],
+                    "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
+                    "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())})
+    path.write_text(json.dumps({"seconds_per_step": {**old["seconds_per_step"], **costs},
+                                "timings": timings}, indent=1) + "\n")
 
 
 def collect(name: str, out: Path, runs: Path, steps: int) -> dict[str, Any]:
@@ -174,10 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         costs = {v: round(step_cost(args.name, v, steps=args.cost_steps), 5)
                  for v in args.variants}
         runs.mkdir(parents=True, exist_ok=True)
-        (runs / "step_costs.json").write_text(json.dumps({
-            "seconds_per_step": costs, "load_average_before": [round(x, 2) for x in load],
-            "load_average_after": [round(x, 2) for x in os.getloadavg()],
-            "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default")}, indent=1) + "\n")
+        write_step_costs(runs / "step_costs.json", costs, load)
         print(f"{args.name}: seconds per step {costs}", flush=True)
     for variant in [] if args.collect_only or args.step_costs else args.variants:
         record = run_variant(args.name, variant, steps, spec["track_every"], runs / variant,

@@ -1,6 +1,6 @@
 """The recipes of tinygan/gan/recipes.py: G's moving average (EMA), one-sided label smoothing
-(its loss beside Eq. 1) and two time-scale learning rates, in the GAN, its checkpoints and the
-command line."""
+(its loss beside Eq. 1), two time-scale learning rates and the R1 flag (tests/gan/test_r1.py has
+the penalty), in the GAN, its checkpoints and the command line."""
 
 from __future__ import annotations
 
@@ -287,7 +287,8 @@ def test_set_learning_rates_gives_g_and_d_their_own_and_keeps_g_s_schedule():
 
 # -- the command line ------------------------------------------------------------------------------
 
-RECIPE_FLAGS = ["--ema", "0.9", "--label-smoothing", "0.1", "--g-lr", "5e-4", "--d-lr", "2e-3"]
+RECIPE_FLAGS = ["--ema", "0.9", "--label-smoothing", "0.1", "--r1", "0.5", "--g-lr", "5e-4",
+                "--d-lr", "2e-3"]
 
 
 def test_the_recipe_flags_are_recorded_kept_by_resume_and_resume_bit_identical(
@@ -295,8 +296,8 @@ def test_the_recipe_flags_are_recorded_kept_by_resume_and_resume_bit_identical(
     base = ["train", "gauss1d", "--batch-size", "32", "--quiet", "--checkpoint-every", "2",
             "--steps", "6", *RECIPE_FLAGS]
     assert cli.main([*base, "--out", str(tmp_path / "b")]) == 0  # straight through
-    assert "EMA of G, beta 0.9, label smoothing 0.1, G lr 0.0005, D lr 0.002" in (
-        capsys.readouterr().out)
+    assert ("EMA of G, beta 0.9, label smoothing 0.1, R1 penalty, gamma 0.5, G lr 0.0005, D lr "
+            "0.002") in capsys.readouterr().out
     real_draw = cli.train.draw_samples
 
     def draw_then_press_ctrl_c(setup, gan, path, **kw):
@@ -309,8 +310,8 @@ def test_the_recipe_flags_are_recorded_kept_by_resume_and_resume_bit_identical(
     monkeypatch.setattr(cli.train, "draw_samples", real_draw)
     ck = tinygan.load(tmp_path / "a" / "checkpoint.npz")
     run = ck["run"]
-    assert (run["ema"], run["label_smoothing"], run["g_lr"], run["d_lr"]) == (0.9, 0.1, 5e-4,
-                                                                                2e-3)
+    assert (run["ema"], run["label_smoothing"], run["r1"], run["g_lr"], run["d_lr"]) == (
+        0.9, 0.1, 0.5, 5e-4, 2e-3)
     assert ck["step"] == ck["ema"]["updates"] == 4
     assert ck["d_optimizer"]["param_groups"][0]["lr"] == 2e-3
     assert cli.main(["train", "gauss1d", "--out", str(tmp_path / "a"), "--resume",
@@ -324,12 +325,14 @@ def test_the_recipe_flags_are_recorded_kept_by_resume_and_resume_bit_identical(
     for key, value in straight["ema"]["averaged"].items():
         np.testing.assert_array_equal(resumed["ema"]["averaged"][key], value, err_msg=key)
     np.testing.assert_array_equal(resumed["history"]["loss_d"], straight["history"]["loss_d"])
+    np.testing.assert_array_equal(resumed["history"]["r1_penalty"],
+                                  straight["history"]["r1_penalty"])
     assert (json.loads((tmp_path / "a" / "metrics.json").read_text())["w1"]
             == json.loads((tmp_path / "b" / "metrics.json").read_text())["w1"])
 
     capsys.readouterr()
     for flag, value, was in (("--ema", "0.5", "0.9"), ("--label-smoothing", "0.2", "0.1"),
-                             ("--d-lr", "1e-3", "0.002")):
+                             ("--r1", "2", "0.5"), ("--d-lr", "1e-3", "0.002")):
         assert cli.main(["train", "gauss1d", "--out", str(tmp_path / "a"), "--resume",
                          "--steps", "8", flag, value, "--quiet"]) == 2
         assert f"differs from the resumed run's {was}" in capsys.readouterr().err
@@ -361,7 +364,7 @@ def test_a_run_without_recipes_records_none_and_trains_as_before(tmp_path):
     assert cli.main(["train", "gauss1d", "--batch-size", "32", "--steps", "3", "--quiet",
                      "--out", str(tmp_path / "run")]) == 0
     ck = tinygan.load(tmp_path / "run" / "checkpoint.npz")
-    assert all(ck["run"][k] is None for k in ("ema", "label_smoothing", "g_lr", "d_lr"))
+    assert all(ck["run"][k] is None for k in ("ema", "label_smoothing", "r1", "g_lr", "d_lr"))
     assert "ema" not in ck
     tinygan.manual_seed(0)
     setup = models.build("gauss1d", batch_size=32, steps=3)
@@ -375,7 +378,7 @@ def test_an_older_checkpoint_without_the_recipe_settings_still_resumes(tmp_path)
     assert cli.main(["train", "gauss1d", "--batch-size", "32", "--steps", "2", "--quiet",
                      "--out", str(out)]) == 0
     state = tinygan.load(out / "checkpoint.npz")
-    for key in ("ema", "label_smoothing", "g_lr", "d_lr"):
+    for key in ("ema", "label_smoothing", "r1", "g_lr", "d_lr"):
         del state["run"][key]
     tinygan.save(state, out / "checkpoint.npz")
     assert cli.main(["train", "gauss1d", "--out", str(out), "--resume", "--steps", "3",
@@ -389,6 +392,7 @@ def test_an_older_checkpoint_without_the_recipe_settings_still_resumes(tmp_path)
     (["--label-smoothing", "x"], "expected a number, got 'x'"),
     (["--g-lr", "0"], "must be a learning rate > 0, got 0"),
     (["--d-lr", "nan"], "must be a finite number >= 0"),
+    (["--r1", "-1"], "must be a finite number >= 0, got -1"),
 ])
 def test_bad_recipe_flags_are_usage_errors(argv, why, capsys):
     with pytest.raises(SystemExit):
@@ -404,3 +408,6 @@ def test_the_recipes_are_refused_where_they_do_not_apply(tmp_path, capsys):
     assert cli.main(["train", "ring2d", "--loss", "wgan-gp", "--label-smoothing", "0.1",
                      "--out", str(tmp_path / "w")]) == 2
     assert "loss='wgan-gp' has no labels" in capsys.readouterr().err
+    assert cli.main(["train", "ring2d", "--loss", "wgan-gp", "--r1", "1", "--out",
+                     str(tmp_path / "w")]) == 2
+    assert "has its own gradient penalty" in capsys.readouterr().err

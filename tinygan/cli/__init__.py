@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--label-smoothing", type=fraction, metavar="ALPHA", help="one-sided "
                        "label smoothing: D's target for real samples 1 - ALPHA, e.g. 0.1 "
                        "(default: 0, Eq. 1)")
+    train.add_argument("--r1", type=non_negative, metavar="GAMMA", help="the R1 penalty: D "
+                       "descends Eq. 1 + GAMMA/2 E ||grad_x D(x)||^2 on the real batch "
+                       "(Mescheder et al. 2018), e.g. 1 (default: 0, off)")
     train.add_argument("--g-lr", type=learning_rate, metavar="LR", help="G's Adam learning "
                        "rate (default: the set-up's); with --d-lr, two time-scales (TTUR)")
     train.add_argument("--d-lr", type=learning_rate, metavar="LR",

@@ -148,7 +148,7 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     gp = run["gp_weight"]
     if gp is not None and (isinstance(gp, bool) or not isinstance(gp, (int, float))):
         raise CLIError(f"{path}: its run settings are damaged (gp_weight = {gp!r})")
-    for key in ("ema", "label_smoothing", "g_lr", "d_lr"):  # gan/recipes.py; None: not used
+    for key in ("ema", "label_smoothing", "r1", "g_lr", "d_lr"):  # gan/recipes.py; None: off
         value = run.setdefault(key, None)  # checkpoints from before the recipes: none used
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
             raise CLIError(f"{path}: its run settings are damaged ({key} = {value!r})")
@@ -176,8 +176,9 @@ def restore(state: dict[str, Any], path: Path, dev: backend.Device,
         recipes.set_learning_rates(setup, run["g_lr"], run["d_lr"])
         gan = setup.gan(k=run["k"], generator_loss=run["generator_loss"], loss=run["loss"],
                         gp_weight=run["gp_weight"])
-        if run["ema"] is not None or run["label_smoothing"]:
-            recipes.with_recipes(gan, run["ema"], run["label_smoothing"] or 0.0)
+        if run["ema"] is not None or run["label_smoothing"] or run["r1"]:
+            recipes.with_recipes(gan, run["ema"], run["label_smoothing"] or 0.0,
+                                 run["r1"] or 0.0)
         if run.get("lr_decay") is not None:
             recipes.decay_learning_rates(gan, run["lr_decay"], steps or run["steps"])
     except ValueError as exc:

@@ -34,9 +34,10 @@ from tinygan.gan.training import NonFiniteLossError, TrainingInterrupted
 __all__ = ["cmd_train"]
 
 RUN_KEYS = ("seed", "batch_size", "k", "generator_loss", "loss", "gp_weight", "ema",
-            "label_smoothing", "g_lr", "d_lr", "lr_decay", "track_every", "pack")
+            "label_smoothing", "r1", "g_lr", "d_lr", "lr_decay", "track_every", "pack")
 # gan/recipes.py's switches, as the run's settings print them (None: not used)
-RECIPES = {"ema": "EMA of G, beta", "label_smoothing": "label smoothing", "g_lr": "G lr",
+RECIPES = {"ema": "EMA of G, beta", "label_smoothing": "label smoothing",
+           "r1": "R1 penalty, gamma", "g_lr": "G lr",
            "d_lr": "D lr", "lr_decay": "both lrs decaying to 0 from step"}
 
 
@@ -199,7 +200,8 @@ def _train(args: argparse.Namespace, out: Path, stage: _Stage) -> int:
             recipes.set_learning_rates(setup, run["g_lr"], run["d_lr"])
             gan = setup.gan(k=run["k"], generator_loss=run["generator_loss"],
                             gp_weight=run["gp_weight"])
-            recipes.with_recipes(gan, run["ema"], run["label_smoothing"] or 0.0)
+            recipes.with_recipes(gan, run["ema"], run["label_smoothing"] or 0.0,
+                                 run["r1"] or 0.0)
             if run["lr_decay"] is not None:
                 recipes.decay_learning_rates(gan, run["lr_decay"], setup.steps)
         except ValueError as exc:

@@ -107,7 +107,8 @@ class GAN:
             stepped once after every training step.
         ema: beta of a moving average of G's weights that ``sample`` draws from (None: off;
             ``gan.generator`` is always the raw G); label_smoothing: alpha, D's real target
-            1 - alpha (0: Eq. 1). See gan/recipes.py.
+            1 - alpha (0: Eq. 1); r1_gamma: gamma, D descends Eq. 1 + gamma / 2 E ||grad_x
+            D(x)||^2 on the real batch (0: off). See gan/recipes.py.
     """
 
     conditional = False
@@ -125,7 +126,7 @@ class GAN:
         g_scheduler: Any = None,
         d_scheduler: Any = None,
         loss: str = "gan", gp_weight: float = 10.0,
-        ema: float | None = None, label_smoothing: float = 0.0,
+        ema: float | None = None, label_smoothing: float = 0.0, r1_gamma: float = 0.0,
     ) -> None:
         for name, m in (("generator", generator), ("discriminator", discriminator)):
             if not isinstance(m, Module):
@@ -145,6 +146,7 @@ class GAN:
         self.latent_dim, self.k, self.generator_loss = latent_dim, k, generator_loss
         self.loss, self.gp_weight = loss, float(gp_weight)
         self.label_smoothing = recipes.check_label_smoothing(label_smoothing, loss)
+        self.r1_gamma = recipes.check_r1_gamma(r1_gamma, loss)
         self.ema = None if ema is None else recipes.EMA(generator, ema)
         self.g_scheduler, self.d_scheduler = g_scheduler, d_scheduler
         if device is None:
@@ -210,7 +212,7 @@ class GAN:
         """One discriminator update on a real batch and a detached fake batch of the same size.
 
         Returns Eq. 1's terms before the update: loss_d, d_real, d_fake, grad_norm_d (and
-        WGAN-GP's: wasserstein, gradient_penalty, critic_grad_norm).
+        WGAN-GP's: wasserstein, gradient_penalty, critic_grad_norm; with R1 its r1_penalty).
         """
         x, cond = self.real_inputs(real)
         with no_grad(), frozen(self.generator):  # detached from G: no graph back into G
@@ -222,6 +224,11 @@ class GAN:
             if self.loss == "wgan-gp":  # + the penalty on interpolates of x and the fakes
                 loss = wasserstein.penalised(loss, terms, self.discriminator, x, fake, *cond,
                                              weight=self.gp_weight)
+            if self.r1_gamma:  # + gamma / 2 E ||grad_x D(x)||^2 on the real batch (R1)
+                penalty = wasserstein.r1_penalty(self.discriminator, x, *cond,
+                                                 gamma=self.r1_gamma)
+                terms.update(r1_penalty=penalty)
+                loss = loss + penalty
             terms.update(loss_d=loss, d_real=real_logits.sigmoid().mean(),
                          d_fake=fake_logits.sigmoid().mean())
             self.d_optimizer.zero_grad()
@@ -268,7 +275,8 @@ class GAN:
             if scheduler is not None:
                 scheduler.step()
         self.global_step += 1
-        record = StepRecord(step=self.global_step, value=-d["loss_d"], **d, **g)
+        value = -(d["loss_d"] - d.get("r1_penalty", 0.0))  # Eq. 3, V = -Eq. 1 (R1 not in V)
+        record = StepRecord(step=self.global_step, value=value, **d, **g)
         for key, v in record.items():
             self._history.setdefault(key, []).append(v)
         return record

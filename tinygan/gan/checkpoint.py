@@ -49,7 +49,8 @@ def gan_state_dict(gan: Any) -> dict[str, Any]:
             "history": {k: numpy.asarray(v) for k, v in gan.history.items()},
             "config": {"latent_dim": gan.latent_dim, "k": gan.k,
                        "generator_loss": gan.generator_loss, "conditional": gan.conditional,
-                       "label_smoothing": gan.label_smoothing}}
+                       "label_smoothing": gan.label_smoothing,
+                       "r1_gamma": gan.r1_gamma}}
 
 
 def _dtype(value: Any) -> numpy.dtype:

@@ -40,10 +40,10 @@ class ConditionalGAN(GAN):
                  latent_dim: int, num_classes: int, k: int = 1,
                  generator_loss: str = "non_saturating", device: Any = None,
                  g_scheduler: Any = None, d_scheduler: Any = None, ema: float | None = None,
-                 label_smoothing: float = 0.0) -> None:
+                 label_smoothing: float = 0.0, r1_gamma: float = 0.0) -> None:
         super().__init__(generator, discriminator, g_optimizer, d_optimizer, latent_dim, k,
                          generator_loss, device, g_scheduler, d_scheduler, ema=ema,
-                         label_smoothing=label_smoothing)
+                         label_smoothing=label_smoothing, r1_gamma=r1_gamma)
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
             raise ValueError(f"ConditionalGAN: num_classes must be an integer >= 2, got "
                              f"{num_classes!r}")

@@ -14,6 +14,12 @@
   target for real samples is 1 - alpha instead of 1, fakes stay at 0
   (``losses.discriminator_loss_smoothed``); ``GAN(..., label_smoothing=0.1)``, ``tinygan train
   --label-smoothing 0.1``.
+* the R1 penalty (Mescheder et al. 2018, "Which Training Methods for GANs do actually
+  Converge?"): D descends Eq. 1 plus gamma / 2 E_x ||grad_x D(x)||^2 on the real batch
+  (``wasserstein.r1_penalty``). It penalises D's slope on real data only, so at the
+  equilibrium (p_g = p_data, D constant) it is zero and leaves D nothing to push G with; the
+  paper proves that this makes the game converge locally where the unregularised one can
+  circle. ``GAN(..., r1_gamma=1.0)``, ``tinygan train --r1 1``.
 * two time-scale learning rates (TTUR, Heusel et al. 2017): G and D each with its own Adam
   learning rate: ``set_learning_rates(setup, g_lr=1e-4, d_lr=4e-4)`` on a set-up of
   ``models.build``, ``tinygan train --g-lr 1e-4 --d-lr 4e-4``.
@@ -36,8 +42,9 @@ from typing import Any
 from tinygan.nn.module import Module
 from tinygan.optim.lr_scheduler import LambdaLR
 
-__all__ = ["DEFAULT_RUNS", "EMA", "LinearDecay", "check_label_smoothing", "decay_learning_rates",
-           "default_run", "raw_generator", "set_learning_rates", "with_recipes"]
+__all__ = ["DEFAULT_RUNS", "EMA", "LinearDecay", "check_label_smoothing", "check_r1_gamma",
+           "decay_learning_rates", "default_run", "raw_generator", "set_learning_rates",
+           "with_recipes"]
 
 DEFAULT_RUNS: dict[str, dict[str, Any]] = {
     # what `tinygan train NAME` uses beyond the set-up's own defaults (with loss "gan"); the
@@ -150,6 +157,19 @@ def check_label_smoothing(alpha: Any, loss: str = "gan") -> float:
     return float(alpha)
 
 
+def check_r1_gamma(gamma: Any, loss: str = "gan") -> float:
+    """``gamma`` as a float after checking it: a finite number >= 0, and 0 unless ``loss`` is
+    ``"gan"`` (WGAN-GP's critic has a gradient penalty of its own)."""
+    if (isinstance(gamma, bool) or not isinstance(gamma, (int, float))
+            or not 0 <= gamma < math.inf):
+        raise ValueError(f"GAN: r1_gamma, the R1 penalty's weight gamma, must be a finite number "
+                         f">= 0 (1 is what the MNIST set-ups were measured with), got {gamma!r}")
+    if gamma and loss != "gan":
+        raise ValueError(f"GAN: r1_gamma penalises Eq. 1's D; loss={loss!r} has its own gradient "
+                         "penalty (use r1_gamma with loss='gan')")
+    return float(gamma)
+
+
 def set_learning_rates(setup: Any, g_lr: float | None = None, d_lr: float | None = None) -> None:
     """Give G and D their own learning rates, the two time-scale update rule (Heusel et al.
     2017, TTUR): e.g. D 4e-4 and G 1e-4, so D tracks the current G more closely.
@@ -230,9 +250,11 @@ def decay_learning_rates(gan: Any, start: int, steps: int) -> Any:
     return gan
 
 
-def with_recipes(gan: Any, ema: float | None = None, label_smoothing: float = 0.0) -> Any:
-    """``gan`` (e.g. made by ``setup.gan()``) with G's moving average and D's label smoothing
-    switched on as ``GAN(..., ema=, label_smoothing=)`` does; returns the same GAN.
+def with_recipes(gan: Any, ema: float | None = None, label_smoothing: float = 0.0,
+                 r1_gamma: float = 0.0) -> Any:
+    """``gan`` (e.g. made by ``setup.gan()``) with G's moving average, D's label smoothing and
+    D's R1 penalty switched on as ``GAN(..., ema=, label_smoothing=, r1_gamma=)`` does; returns
+    the same GAN.
 
     Call it before training: the average starts from G as it is now.
 
@@ -243,6 +265,7 @@ def with_recipes(gan: Any, ema: float | None = None, label_smoothing: float = 0.
     (EMA(beta=0.99, updates=0), 0.1, True)
     """
     alpha = check_label_smoothing(label_smoothing, gan.loss)
+    gan.r1_gamma = check_r1_gamma(r1_gamma, gan.loss)
     gan.label_smoothing = alpha
     gan.ema = None if ema is None else EMA(gan.generator, ema)
     return gan

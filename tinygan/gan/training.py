@@ -42,6 +42,8 @@ class StepRecord:
         wasserstein: the critic's estimate of W, E D(x) - E D(G(z)) (loss_d is minus it plus
         gradient_penalty, lambda E (||grad D(x_hat)|| - 1)^2); critic_grad_norm: the mean of
         ||grad D(x_hat)||_2 on the interpolates; loss_g_wasserstein: -E D(G(z)), G's loss.
+    With ``GAN(r1_gamma=gamma)`` also r1_penalty: gamma / 2 E ||grad_x D(x)||^2 on the real
+    batch (loss_d is then Eq. 1 plus it, the loss D descends; value stays -Eq. 1).
     """
 
     step: int
@@ -57,6 +59,7 @@ class StepRecord:
     wasserstein: float | None = None
     gradient_penalty: float | None = None
     critic_grad_norm: float | None = None
+    r1_penalty: float | None = None
 
     def __getitem__(self, key: str) -> Any:
         if key not in self.keys():
