@@ -55,10 +55,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 PRETRAINED_RUNS: dict[str, dict[str, Any]] = {
     # steps, the recipe flags of tinygan train, and how often the quality track measures
-    "mlp-mnist": {"steps": 60_000, "flags": ["--ema", "0.999", "--pack", "2"],
+    "mlp-mnist": {"steps": 60_000, "flags": ["--ema", "0.999", "--pack", "2", "--r1", "1"],
                   "track_every": 2_000},
     "cgan-mnist": {"steps": 30_000, "flags": ["--ema", "0.999"], "track_every": 2_000},
-    "dcgan-mnist": {"steps": 30_000, "flags": ["--ema", "0.999", "--pack", "2"],
+    "dcgan-mnist": {"steps": 30_000, "flags": ["--ema", "0.999", "--pack", "2", "--r1", "1"],
                     "track_every": 2_000},
 }
 
@@ -151,7 +151,7 @@ def make_pretrained(name: str, out: Path, steps: int | None, seed: int) -> dict[
 
     state = tinygan.load(run_dir / "checkpoint.npz")
     run = state["run"]
-    recipes = {k: run.get(k) for k in ("pack", "ema", "label_smoothing", "g_lr", "d_lr",
+    recipes = {k: run.get(k) for k in ("pack", "ema", "label_smoothing", "r1", "g_lr", "d_lr",
                                         "lr_decay")
                if run.get(k) is not None and not (k == "pack" and run[k] == 1)}
     flags = "".join(f" --{k.replace('_', '-')} {v:g}" for k, v in recipes.items())

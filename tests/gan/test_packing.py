@@ -71,9 +71,11 @@ def test_the_default_mlp_run_takes_its_recipe_and_flags_turn_each_part_off(tmp_p
         return tinygan.load(out / "checkpoint.npz")
 
     default = run()
-    assert (default["run"]["pack"], default["run"]["ema"]) == (2, 0.999)
+    assert (default["run"]["pack"], default["run"]["ema"], default["run"]["r1"]) == (2, 0.999, 1.0)
     assert default["ema"]["beta"] == 0.999 and "2.weight" in default["discriminator"]
-    plain = run("--ema", "0", "--pack", "1")
+    assert default["history"]["r1_penalty"].shape == (2,)
+    plain = run("--ema", "0", "--pack", "1", "--r1", "0")
     assert (plain["run"]["pack"], plain["run"]["ema"]) == (1, None) and not plain.get("ema")
+    assert plain["run"]["r1"] == 0.0 and "r1_penalty" not in plain["history"]
     wgan = run("--loss", "wgan-gp")
-    assert wgan["run"]["pack"] is None and wgan["run"]["ema"] is None
+    assert wgan["run"]["pack"] is None and wgan["run"]["ema"] is None and wgan["run"]["r1"] is None

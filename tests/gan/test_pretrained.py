@@ -190,7 +190,7 @@ def test_the_script_that_makes_them_runs(tmp_path, monkeypatch, mnist_data):
     assert metrics["training"]["steps"] == 3 and metrics["training"]["runs"][0]["to_step"] == 3
     G = pretrained_setup("mlp-mnist", folder=tmp_path).generator
     assert G.training_info["command"] == ("tinygan train mlp-mnist --steps 3 --seed 0 --pack 2 "
-                                          "--ema 0.999")
+                                          "--ema 0.999 --r1 1")
     assert draw(G, 4).shape == (4, 1, 28, 28)
 
 
@@ -214,8 +214,9 @@ def test_an_ema_run_ships_the_average_with_its_track_and_resumes(tmp_path, monke
     assert any(not np.array_equal(shipped[k], v) for k, v in ckpt["generator"].items())
     metrics = json.loads(metrics_path("mlp-mnist", tmp_path).read_text())
     training = metrics["training"]
-    assert training["command"] == "tinygan train mlp-mnist --steps 6 --seed 0 --pack 2 --ema 0.9"
-    assert training["recipes"] == {"pack": 2, "ema": 0.9}
+    assert training["command"] == ("tinygan train mlp-mnist --steps 6 --seed 0 --pack 2 --ema 0.9 "
+                                   "--r1 1")  # R1 from the default run: the flags name no --r1
+    assert training["recipes"] == {"pack": 2, "ema": 0.9, "r1": 1.0}
     assert training["weights_of"] == "the moving average of G"
     assert [p["step"] for p in training["track"]] == [0, 2, 4, 6]
     assert "raw" in training["track"][-1]

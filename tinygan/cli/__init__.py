@@ -70,9 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
                                     f"Train a reference set-up: {setups}. The default runs of "
                                     "mlp-mnist and dcgan-mnist add the recipe measured best "
                                     "for their budget: D judging pairs of images (--pack 2) "
-                                    "and a moving average of G (--ema 0.999), for 20,000 and "
-                                    "8,000 steps; --pack 1 --ema 0 --steps 10000 (3000) is "
-                                    "the plain GAN.", 79))
+                                    "and paying the R1 penalty (--r1 1), and a moving average "
+                                    "of G (--ema 0.999), for 20,000 and 6,000 steps; --pack 1 "
+                                    "--ema 0 --r1 0 --steps 10000 (3000) is the plain GAN.", 79))
     train.add_argument("setup", help=f"one of: {setups}")
     train.add_argument("--steps", type=positive, help="total training steps (default: the "
                        "set-up's); with --resume, where the continued run ends")
@@ -97,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "(default: 0, Eq. 1)")
     train.add_argument("--r1", type=non_negative, metavar="GAMMA", help="the R1 penalty: D "
                        "descends Eq. 1 + GAMMA/2 E ||grad_x D(x)||^2 on the real batch "
-                       "(Mescheder et al. 2018), e.g. 1 (default: 0, off)")
+                       "(Mescheder et al. 2018), e.g. 1 (default: the set-up's default run, 1 "
+                       "for mlp-mnist, dcgan-mnist, else 0: off)")
     train.add_argument("--g-lr", type=learning_rate, metavar="LR", help="G's Adam learning "
                        "rate (default: the set-up's); with --d-lr, two time-scales (TTUR)")
     train.add_argument("--d-lr", type=learning_rate, metavar="LR",

@@ -27,7 +27,8 @@
 ``setup.gan()`` turns none of them on: the set-ups of ``tinygan.models`` are the textbook GANs.
 The *default runs* of the command line are another matter: ``tinygan train NAME`` takes the
 best recipe measured for its budget, ``DEFAULT_RUNS[NAME]`` (steps, PacGAN's packing, the
-moving average), each overridden by its flag (``--ema 0`` and ``--pack 1`` for the plain GAN).
+moving average, the R1 penalty), each overridden by its flag (``--ema 0 --pack 1 --r1 0`` for
+the plain GAN).
 docs/setups.md ("Recipes") gives what has been measured of each, and on which set-ups.
 """
 
@@ -49,8 +50,8 @@ __all__ = ["DEFAULT_RUNS", "EMA", "LinearDecay", "check_label_smoothing", "check
 DEFAULT_RUNS: dict[str, dict[str, Any]] = {
     # what `tinygan train NAME` uses beyond the set-up's own defaults (with loss "gan"); the
     # measurements behind each are in docs/setups.md ("The default runs")
-    "mlp-mnist": {"steps": 20_000, "pack": 2, "ema": 0.999},
-    "dcgan-mnist": {"steps": 8_000, "pack": 2, "ema": 0.999},
+    "mlp-mnist": {"steps": 20_000, "pack": 2, "ema": 0.999, "r1": 1.0},
+    "dcgan-mnist": {"steps": 6_000, "pack": 2, "ema": 0.999, "r1": 1.0},
 }
 
 
@@ -59,9 +60,9 @@ def default_run(name: str, loss: str = "gan") -> dict[str, Any]:
     none for ``loss="wgan-gp"``, whose runs keep the paper's settings.
 
     >>> default_run("mlp-mnist")
-    {'steps': 20000, 'pack': 2, 'ema': 0.999}
+    {'steps': 20000, 'pack': 2, 'ema': 0.999, 'r1': 1.0}
     >>> default_run("dcgan-mnist")
-    {'steps': 8000, 'pack': 2, 'ema': 0.999}
+    {'steps': 6000, 'pack': 2, 'ema': 0.999, 'r1': 1.0}
     >>> default_run("mlp-mnist", loss="wgan-gp"), default_run("gauss1d")
     ({}, {})
     """
