@@ -3,10 +3,12 @@
     python scripts/late_decay_curves.py                 # continue both (resumable), then collect
     python scripts/late_decay_curves.py --collect-only
 
-Both continuations start from the checkpoint of the pretrained mlp-mnist run
-(``runs/pretrained/mlp-mnist``, made by ``scripts/pretrained_weights.py``: 60,000 steps, pack 2,
-the moving average with beta 0.999) and train on to step 100,000 with ``tinygan train
-mlp-mnist --steps 100000 --resume``:
+Both continuations start from the checkpoint of a 60,000-step mlp-mnist run (``--start``,
+default ``runs/pretrained/mlp-mnist``, made by ``scripts/pretrained_weights.py``) and train on to
+step 100,000 with ``tinygan train mlp-mnist --steps 100000 --resume``. The shipped curves
+continued the run shipped before the R1 penalty (pack 2, the moving average with beta 0.999, no
+R1); the run behind today's shipped generator adds ``--r1 1``, and continuing it measures the
+decay on that run instead:
 
 * ``constant``: the learning rates as they were (2e-4 for G and D);
 * ``lr-decay``: ``--lr-decay 60000``, both rates falling linearly from 2e-4 at step 60,000 to 0

@@ -526,6 +526,13 @@ def my_smoothed_d_loss(real_logits, fake_logits, alpha):
     """-E[(1 - alpha) log D(x) + alpha log(1 - D(x))] - E[log(1 - D(G(z)))], from logits."""
 '''
 
+_NB09_R1_HEAD = '''from tinygan.autograd import grad
+
+
+def my_r1_penalty(d, x, gamma):
+    """gamma / 2 * the batch mean of ||grad_x D(x)||^2, a Tensor D can be trained through."""
+'''
+
 NB09: WrongAnswers = {
     "ex09-ema-update": [
         ('''def ema_update(average, weights, beta):
@@ -585,6 +592,21 @@ NB09: WrongAnswers = {
     """1 until step `start`, then falling linearly to 0 at step `end`, and 0 after it."""
     return np.clip(1.0 - t / end, 0.0, 1.0)             # decays from step 0, not from start
 ''', "elements differ"),
+    ],
+    "ex09-r1-penalty": [
+        (_NB09_R1_HEAD + '''    x = x.detach().requires_grad_()
+    (g,) = grad(d(x).sum(), x)                       # no create_graph: D cannot learn from it
+    return 0.5 * gamma * (g * g).reshape(len(g), -1).sum(axis=1).mean()
+''', "does not require grad"),
+        (_NB09_R1_HEAD + '''    x = x.detach().requires_grad_()
+    (g,) = grad(d(x).sum(), x, create_graph=True)
+    return gamma * (g * g).reshape(len(g), -1).sum(axis=1).mean()    # no 1/2
+''', "2 times the expected one"),
+        (_NB09_R1_HEAD + '''    x = x.detach().requires_grad_()
+    (g,) = grad(d(x).sum(), x, create_graph=True)
+    norms = ((g * g).reshape(len(g), -1).sum(axis=1)) ** 0.5
+    return 0.5 * gamma * norms.mean()                # the norm, not its square
+''', "Exercise 9.7"),
     ],
 }
 
